@@ -1,0 +1,70 @@
+"""cffi out-of-line API-mode builder for corewise._core.
+
+setup.py hooks this in with ``cffi_modules=["build_ffi.py:ffibuilder"]``.
+The cdef is csrc/corewise.h read verbatim (the header is kept cdef-clean),
+so the C API is declared in exactly one place.
+
+Build flags: -O3 -fopenmp -fno-math-errno (sqrt vectorises only without
+errno).  Never -ffast-math: it breaks NaN/inf semantics.  The default build
+targets baseline x86-64 and picks AVX2/AVX-512 loops at run time; set
+COREWISE_NATIVE=1 to build with -march=native instead (not portable).
+"""
+import json
+import os
+import re
+import sys
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CSRC = "csrc"  # relative: setuptools wants relative source paths
+
+
+def _read(*parts):
+    with open(os.path.join(HERE, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def _version():
+    m = re.search(r'__version__\s*=\s*"([^"]+)"', _read("pkg", "_version.py"))
+    if not m:
+        raise RuntimeError("pkg/_version.py has no __version__")
+    return m.group(1)
+
+
+def _flags():
+    compile_args = ["-O3", "-fopenmp", "-fno-math-errno", "-std=gnu11",
+                    "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    macros = []
+    if os.environ.get("COREWISE_NATIVE", "") not in ("", "0"):
+        compile_args.append("-march=native")
+        macros.append(("CW_NATIVE", "1"))
+    extra = os.environ.get("COREWISE_EXTRA_CFLAGS", "").split()
+    compile_args += extra
+    link_args = ["-fopenmp"] + os.environ.get("COREWISE_EXTRA_LDFLAGS", "").split()
+    return compile_args, link_args, macros
+
+
+compile_args, link_args, macros = _flags()
+_flag_text = " ".join(compile_args + [f"-D{k}={v}" for k, v in macros])
+
+ffibuilder = FFI()
+ffibuilder.cdef(_read(CSRC, "corewise.h"))
+ffibuilder.set_source(
+    "corewise._core",
+    "#include <stddef.h>\n"
+    '#include "corewise.h"\n'
+    f"const char *cw_version(void) {{ return {json.dumps(_version())}; }}\n"
+    f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
+    sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c"],
+    include_dirs=[CSRC],
+    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "ops.def")],
+    define_macros=macros,
+    extra_compile_args=compile_args,
+    extra_link_args=link_args,
+    libraries=["m"],
+)
+
+if __name__ == "__main__":
+    os.chdir(HERE)
+    sys.exit(ffibuilder.compile(verbose=True) and 0)

@@ -1,0 +1,31 @@
+/* Internal declarations shared by kernels.c and runtime.c (not part of the
+ * public, cdef-clean header). */
+#ifndef CW_INTERNAL_H
+#define CW_INTERNAL_H
+#include <stddef.h>
+#include <stdlib.h>
+#include "corewise.h"
+
+/* Run fn over [0, n) split into contiguous blocks, one per thread, in an
+ * OpenMP parallel region -- or serially, without entering a region, when n
+ * is below the operation's threshold or one thread is requested.  Returns
+ * the CW_FPE_* flags the blocks raised. */
+typedef void (*cw_block_fn)(ptrdiff_t lo, ptrdiff_t hi, void *ctx);
+int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx);
+
+/* Runtime ISA dispatch: GCC target_clones on x86-64 glibc (ifunc), unless
+ * the build is a native one (COREWISE_NATIVE=1 -> -march=native).
+ * AVX-512 is deliberately not among the clones: measured on this project's
+ * Xeon machines, 512-bit sqrt loops ran 4-7% slower than 256-bit ones
+ * (360K and 32M float64), and the divide/sqrt unit does not widen with the
+ * vector; AVX2 equalled SSE2 for sqrt and helps the other loops. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && defined(__GLIBC__) && !defined(CW_NATIVE)
+#define CW_DISPATCH __attribute__((target_clones("avx2", "default")))
+#define CW_HAVE_DISPATCH 1
+#else
+#define CW_DISPATCH
+#define CW_HAVE_DISPATCH 0
+#endif
+
+#endif

@@ -1,0 +1,225 @@
+/* corewise runtime: thread control, the serial threshold, the parallel
+ * driver, fork safety and build/runtime information. */
+#include <fenv.h>
+#include <omp.h>
+#include <pthread.h>
+#include <string.h>
+#include "cw_internal.h"
+
+/* ---- thread control ----------------------------------------------------- */
+
+static int cw_global_threads = 0;                /* 0: follow OpenMP */
+static _Thread_local int cw_local_threads = 0;   /* 0: no override */
+
+int cw_set_global_threads(int n)
+{
+    return __atomic_exchange_n(&cw_global_threads, n > 0 ? n : 0,
+                               __ATOMIC_RELAXED);
+}
+
+int cw_get_global_threads(void)
+{
+    return __atomic_load_n(&cw_global_threads, __ATOMIC_RELAXED);
+}
+
+int cw_set_local_threads(int n)
+{
+    int prev = cw_local_threads;
+    cw_local_threads = n > 0 ? n : 0;
+    return prev;
+}
+
+int cw_get_local_threads(void) { return cw_local_threads; }
+
+int cw_omp_max_threads(void) { return omp_get_max_threads(); }
+
+int cw_get_num_threads(void)
+{
+    if (cw_local_threads > 0)
+        return cw_local_threads;
+    int g = __atomic_load_n(&cw_global_threads, __ATOMIC_RELAXED);
+    return g > 0 ? g : omp_get_max_threads();
+}
+
+/* ---- serial threshold ------------------------------------------------------
+ * A parallel region costs a few microseconds (waking the team, the closing
+ * barrier).  Below cw_min_parallel / cost elements a call runs serially and
+ * never enters a region; above it, each thread gets at least half that many
+ * elements.  The default was chosen with `python -m corewise bench
+ * --threshold` (see README, "Threading contract"): on the project's 2-core
+ * machines sqrt with 2 threads lost to serial at 2048 elements (0.93x) and
+ * won from 4096 (1.18x; 1.42x at 8192). */
+#define CW_DEFAULT_MIN_PARALLEL 4096
+static ptrdiff_t cw_min_parallel = CW_DEFAULT_MIN_PARALLEL;
+
+ptrdiff_t cw_set_min_parallel(ptrdiff_t n)
+{
+    return __atomic_exchange_n(&cw_min_parallel,
+                               n > 0 ? n : CW_DEFAULT_MIN_PARALLEL,
+                               __ATOMIC_RELAXED);
+}
+
+ptrdiff_t cw_get_min_parallel(void)
+{
+    return __atomic_load_n(&cw_min_parallel, __ATOMIC_RELAXED);
+}
+
+static ptrdiff_t threshold_for_cost(int cost)
+{
+    ptrdiff_t t = cw_get_min_parallel() / (cost > 0 ? cost : 1);
+    return t > 1 ? t : 1;
+}
+
+ptrdiff_t cw_parallel_threshold(int op)
+{
+    const cw_op_info *info = cw_op_get(op);
+    return info ? threshold_for_cost(info->cost) : -1;
+}
+
+/* ---- fork safety -------------------------------------------------------------
+ * GNU libgomp is not fork-safe: a child forked after the parent ran a
+ * parallel region deadlocks in its next one (the child inherits a pool whose
+ * threads do not exist).  Before any fork() -- os.fork, multiprocessing,
+ * or C code -- the forking thread releases its OpenMP pool if it has one;
+ * parent and child then build a fresh team on their next parallel call. */
+static _Thread_local int cw_pool_live = 0;
+static int cw_pauses = 0;
+
+static void cw_prepare_fork(void)
+{
+    if (cw_pool_live) {
+        if (omp_pause_resource_all(omp_pause_hard) == 0) {
+            cw_pool_live = 0;
+            __atomic_add_fetch(&cw_pauses, 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+__attribute__((constructor)) static void cw_runtime_init(void)
+{
+    pthread_atfork(cw_prepare_fork, NULL, NULL);
+}
+
+int cw_fork_pauses(void) { return __atomic_load_n(&cw_pauses, __ATOMIC_RELAXED); }
+
+/* ---- the parallel driver ------------------------------------------------------ */
+
+static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
+{
+    feclearexcept(FE_ALL_EXCEPT);
+    fn(lo, hi, ctx);
+    int e = fetestexcept(FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID);
+    return (e & FE_DIVBYZERO ? CW_FPE_DIVBYZERO : 0)
+         | (e & FE_OVERFLOW ? CW_FPE_OVERFLOW : 0)
+         | (e & FE_UNDERFLOW ? CW_FPE_UNDERFLOW : 0)
+         | (e & FE_INVALID ? CW_FPE_INVALID : 0);
+}
+
+int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
+{
+    ptrdiff_t thr = threshold_for_cost(cost);
+    int nt = cw_get_num_threads();
+    if (nt > 1 && n >= thr) {
+        ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
+        if (cap < nt)
+            nt = (int)cap;
+    }
+    if (nt <= 1 || n < thr || omp_in_parallel())
+        return run_block(fn, 0, n, ctx);
+    cw_pool_live = 1;
+    int flags = 0;
+#pragma omp parallel num_threads(nt) reduction(| : flags)
+    {
+        ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
+        ptrdiff_t blk = (n + T - 1) / T;
+        blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
+        ptrdiff_t lo = t * blk, hi = lo + blk;
+        if (hi > n)
+            hi = n;
+        if (lo < hi)
+            flags |= run_block(fn, lo, hi, ctx);
+    }
+    return flags;
+}
+
+/* ---- the roof: parallel copy ---------------------------------------------------- */
+
+typedef struct {
+    const char *src;
+    char *dst;
+} copy_ctx;
+
+/* STREAM "copy" (c[j] = a[j]): a plain vectorised loop with ordinary
+ * stores, the same access pattern as the element-wise kernels.  GCC would
+ * turn the loop into a memcpy call (whose non-temporal stores measure a
+ * different thing), hence no-tree-loop-distribute-patterns. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+CW_DISPATCH static void copy_words(ptrdiff_t n, const double *restrict a,
+                                   double *restrict c)
+{
+    for (ptrdiff_t j = 0; j < n; j++)
+        c[j] = a[j];
+}
+
+static void copy_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const copy_ctx *c = (const copy_ctx *)vctx;
+    copy_words(hi - lo, (const double *)c->src + lo, (double *)c->dst + lo);
+}
+
+int cw_parallel_copy(ptrdiff_t nbytes, const char *src, char *dst)
+{
+    if (nbytes < 0)
+        return CW_ESHAPE;
+    if (nbytes == 0)
+        return CW_OK;
+    if (!src || !dst)
+        return CW_ENULL;
+    copy_ctx c = { src, dst };
+    ptrdiff_t words = nbytes / 8, tail = nbytes - words * 8;
+    cw_parallel_run(words, 1, copy_block, &c);
+    memcpy(dst + words * 8, src + words * 8, (size_t)tail);
+    return CW_OK;
+}
+
+/* ---- information -------------------------------------------------------------- */
+
+const char *cw_compiler(void)
+{
+#if defined(__clang__)
+    return "clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "gcc " __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+const char *cw_openmp_runtime(void)
+{
+#if defined(__clang__)
+    return "LLVM libomp";
+#elif defined(__GNUC__)
+    return "GNU libgomp";
+#else
+    return "unknown";
+#endif
+}
+
+int cw_openmp_version(void) { return _OPENMP; }
+
+int cw_num_procs(void) { return omp_get_num_procs(); }
+
+const char *cw_simd_level(void)
+{
+#if CW_HAVE_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2"))
+        return "avx2";
+    return "sse2";
+#elif defined(CW_NATIVE)
+    return "native (-march=native)";
+#else
+    return "compiler default (no runtime dispatch)";
+#endif
+}

@@ -1,0 +1,21 @@
+"""corewise: NumPy's element-wise math on all CPU cores.
+
+OpenMP-parallel C kernels, built by cffi, called zero-copy on NumPy memory.
+
+>>> import numpy as np, corewise as cw
+>>> cw.sqrt(np.array([4.0, 9.0]))
+array([2., 3.])
+"""
+from ._version import __version__
+from ._lib import lib as _lib  # noqa: F401  (checks the build at import)
+from ._threads import get_num_threads, set_num_threads, threads
+from ._info import info
+from ._ufunc import FUNCTIONS as _FUNCTIONS, OPS as _OPS
+
+globals().update(_FUNCTIONS)
+
+#: Names of the element-wise functions, in table order (csrc/ops.def).
+functions = tuple(_FUNCTIONS)
+
+__all__ = ["__version__", "functions", "get_num_threads", "info",
+           "set_num_threads", "threads", *_FUNCTIONS]

@@ -1,0 +1,26 @@
+"""``python -m corewise info|bench``."""
+import argparse
+import json
+import sys
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m corewise",
+                                description="corewise command line")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pi = sub.add_parser("info", help="version, OpenMP runtime, threads, compiler, flags, SIMD level")
+    pi.add_argument("--json", action="store_true", help="print JSON")
+    pb = sub.add_parser("bench", help="benchmarks against NumPy and the memory roof")
+    from ._bench import add_arguments
+    add_arguments(pb)
+    args = p.parse_args(argv)
+    if args.cmd == "info":
+        from ._info import format_info, info
+        print(json.dumps(info(), indent=2) if args.json else format_info())
+        return 0
+    from ._bench import run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""``python -m corewise bench``: corewise against NumPy and the machine's roof.
+
+Every figure is the median of several repeats, each long enough to be timed
+reliably; all rows of one run are measured side by side in the same process.
+
+Cases
+  sqrt-600x600   the original example: a 600x600 float64 matrix
+                 (np.random.seed(3435), uniform), allocating result, as in
+                 the blog post's timer.py
+  sqrt-32M       32M float64 with out= (memory bound), against a parallel
+                 copy of the same bytes (the roof), per thread count
+  call-100       per-call cost on 100 float64 elements with out=, against
+                 np.sqrt and the bare cffi call (two from_buffer + call)
+  --threshold    serial vs parallel time over sizes: where a parallel region
+                 starts to pay off (how the serial threshold was chosen)
+"""
+import json
+import statistics
+import time
+
+import numpy as np
+
+from . import _info
+from ._lib import ffi, lib
+from ._threads import threads
+
+
+def add_arguments(p):
+    p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
+    p.add_argument("--threads", default=None,
+                   help="comma-separated thread counts (default: 1, 2, 4, ... up to the cores)")
+    p.add_argument("--large", type=int, default=32 * 2**20,
+                   help="elements of the large (memory-bound) case (default 32M)")
+    p.add_argument("--repeats", type=int, default=9, help="repeats per figure (median)")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes and few repeats (a smoke test, not a benchmark)")
+    p.add_argument("--threshold", action="store_true",
+                   help="also sweep sizes to show where parallel beats serial")
+
+
+def _thread_counts(spec):
+    if spec:
+        return [int(t) for t in spec.split(",")]
+    n = lib.cw_num_procs()
+    out, t = [], 1
+    while t < n:
+        out.append(t)
+        t *= 2
+    return out + [n]
+
+
+def _calibrate(fn, min_time):
+    fn()
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time:
+            return number
+        number *= 2 if dt <= 0 else max(2, min(10, int(min_time / dt * 1.2) + 1))
+
+
+def _once(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def median_time(fn, repeats=9, min_time=0.02):
+    """Median seconds per call of fn(); each repeat loops >= min_time."""
+    number = _calibrate(fn, min_time)
+    return statistics.median(_once(fn, number) for _ in range(repeats))
+
+
+def paired_times(fns, repeats=9, min_time=0.02):
+    """Median seconds per call of each fn, measured interleaved (A B C A B C
+    ...) so that a drift of the machine's speed hits all of them alike."""
+    numbers = [_calibrate(f, min_time) for f in fns]
+    samples = [[] for _ in fns]
+    for _ in range(repeats):
+        for f, n, acc in zip(fns, numbers, samples):
+            acc.append(_once(f, n))
+    return [statistics.median(acc) for acc in samples]
+
+
+def _row(rows, case, impl, thr, sec, **extra):
+    r = {"case": case, "impl": impl, "threads": thr, "median_us": sec * 1e6}
+    r.update(extra)
+    rows.append(r)
+    return r
+
+
+def _thread_fn(fn, t):
+    def run():
+        with threads(t):
+            fn()
+    return run
+
+
+def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, roof_fn=None):
+    """NumPy, then corewise (and the copy roof) at each thread count, all
+    timed interleaved in one go."""
+    fns = [np_fn] + [_thread_fn(cw_fn, t) for t in tcounts]
+    if roof_fn is not None:
+        fns += [_thread_fn(roof_fn, t) for t in tcounts]
+    times = paired_times(fns, repeats, min_time)
+    t_np, t_cw = times[0], times[1:1 + len(tcounts)]
+    t_roof = times[1 + len(tcounts):]
+    gb = (lambda s: {"gbps": nbytes / s / 1e9}) if nbytes else (lambda s: {})
+    _row(rows, case, "numpy", 1, t_np, **gb(t_np))
+    for i, t in enumerate(tcounts):
+        if roof_fn is not None:
+            _row(rows, case, "copy-roof", t, t_roof[i], **gb(t_roof[i]))
+        extra = {"vs_roof": t_cw[i] / t_roof[i]} if roof_fn is not None else {}
+        _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
+             speedup_vs_1thread=t_cw[0] / t_cw[i], **extra, **gb(t_cw[i]))
+
+
+def bench_sqrt600(rows, tcounts, repeats):
+    import corewise as cw
+    np.random.seed(3435)
+    m = np.random.uniform(size=(600, 600))
+    r = np.empty_like(m)
+    assert np.array_equal(cw.sqrt(m), np.sqrt(m))
+    _scaling(rows, "sqrt-600x600", lambda: np.sqrt(m), lambda: cw.sqrt(m),
+             tcounts, repeats, 0.02)
+    _scaling(rows, "sqrt-600x600 out=", lambda: np.sqrt(m, out=r),
+             lambda: cw.sqrt(m, out=r), tcounts, repeats, 0.02)
+
+
+def bench_large(rows, tcounts, repeats, n):
+    import corewise as cw
+    x = np.random.default_rng(1).uniform(size=n)
+    y = np.empty_like(x)
+    assert np.array_equal(cw.sqrt(x, out=y), np.sqrt(x))
+    xb, yb = ffi.from_buffer(x), ffi.from_buffer(y)
+    case = f"sqrt-{n // 2**20}M" if n % 2**20 == 0 else f"sqrt-{n}"
+    _scaling(rows, case, lambda: np.sqrt(x, out=y), lambda: cw.sqrt(x, out=y),
+             tcounts, max(3, repeats // 2), 0.05, nbytes=2 * x.nbytes,
+             roof_fn=lambda: lib.cw_parallel_copy(x.nbytes, xb, yb))
+
+
+def bench_call(rows, repeats):
+    import corewise as cw
+    x = np.random.default_rng(2).uniform(size=100)
+    y = np.empty_like(x)
+    fb, f = ffi.from_buffer, lib.cw_unary_contig
+    op = cw.sqrt.op.id
+    cases = [("numpy out=", lambda: np.sqrt(x, out=y)),
+             ("bare cffi call", lambda: f(op, lib.CW_F64, 100, fb(x), fb(y))),
+             ("corewise out=", lambda: cw.sqrt(x, out=y)),
+             ("numpy alloc", lambda: np.sqrt(x)),
+             ("corewise alloc", lambda: cw.sqrt(x))]
+    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
+        _row(rows, "call-100", impl, 1, t)
+
+
+def bench_threshold(rows, repeats):
+    """Serial vs all-threads time of sqrt with out= over sizes 2**10..2**20."""
+    import corewise as cw
+    nt = lib.cw_num_procs()
+    saved = lib.cw_get_min_parallel()
+
+    def with_threshold(fn, thr, t):
+        def run():
+            lib.cw_set_min_parallel(thr)
+            with threads(t):
+                fn()
+        return run
+    try:
+        for k in range(10, 21):
+            n = 2**k
+            x = np.random.default_rng(k).uniform(size=n)
+            y = np.empty_like(x)
+            call = lambda: cw.sqrt(x, out=y)  # noqa: E731
+            serial, par = paired_times([with_threshold(call, 2**62, 1),
+                                        with_threshold(call, 2, nt)], repeats)
+            _row(rows, f"threshold-{n}", "serial", 1, serial)
+            _row(rows, f"threshold-{n}", "parallel", nt, par, speedup_vs_serial=serial / par)
+    finally:
+        lib.cw_set_min_parallel(saved)
+
+
+def format_rows(rows):
+    cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy",
+            "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
+    cols = [c for c in cols if any(c in r for r in rows)]
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:.3f}" if v < 100 else f"{v:.1f}"
+        return "" if v is None else str(v)
+    table = [cols] + [[cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
+    lines = ["  ".join(v.rjust(w) if i > 1 else v.ljust(w) for i, (v, w) in
+                       enumerate(zip(row, widths))) for row in table]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def run(args):
+    tcounts = _thread_counts(args.threads)
+    repeats = 3 if args.quick else args.repeats
+    large = 2**16 if args.quick else args.large
+    rows = []
+    bench_sqrt600(rows, tcounts, repeats)
+    bench_large(rows, tcounts, repeats, large)
+    bench_call(rows, repeats)
+    if args.threshold:
+        bench_threshold(rows, repeats)
+    if args.json:
+        print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
+    else:
+        print(_info.format_info())
+        print()
+        print(format_rows(rows))
+        print("\nspeedup_* = other time / this time; vs_roof = this time / parallel copy of the same bytes")
+    return 0

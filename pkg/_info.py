@@ -1,0 +1,39 @@
+"""Build and runtime information (``python -m corewise info``)."""
+import platform
+import sys
+
+import numpy as np
+
+from ._lib import cstr, lib
+from ._version import __version__
+
+_OPENMP_SPECS = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0",
+                 201511: "4.5", 201811: "5.0", 202011: "5.1", 202111: "5.2"}
+
+
+def info():
+    """A dict describing this build and the machine it runs on."""
+    from . import _core
+    omp = lib.cw_openmp_version()
+    return {
+        "corewise": __version__,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "numpy": np.__version__,
+        "openmp_runtime": cstr(lib.cw_openmp_runtime()),
+        "openmp_version": f"{omp} (OpenMP {_OPENMP_SPECS.get(omp, '?')})",
+        "num_procs": lib.cw_num_procs(),
+        "omp_max_threads": lib.cw_omp_max_threads(),
+        "threads": lib.cw_get_num_threads(),
+        "serial_threshold": lib.cw_get_min_parallel(),
+        "simd": cstr(lib.cw_simd_level()),
+        "compiler": cstr(lib.cw_compiler()),
+        "flags": cstr(lib.cw_build_flags()),
+        "extension": getattr(_core, "__file__", "?"),
+        "platform": f"{sys.platform} {platform.machine()}",
+    }
+
+
+def format_info(d=None):
+    d = info() if d is None else d
+    width = max(map(len, d))
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in d.items())

@@ -1,0 +1,168 @@
+"""Thread control, OpenMP/threadpoolctl interplay, and concurrent callers."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import corewise as cw
+from corewise._lib import lib
+from oracle import assert_same
+
+
+def test_default_follows_openmp():
+    assert cw.get_num_threads() == lib.cw_omp_max_threads() >= 1
+
+
+def test_set_num_threads_and_restore():
+    assert cw.set_num_threads(3) is None
+    assert cw.get_num_threads() == 3
+    assert cw.set_num_threads(1) == 3
+    assert cw.get_num_threads() == 1
+    assert cw.set_num_threads(None) == 1
+    assert cw.get_num_threads() == lib.cw_omp_max_threads()
+
+
+def test_threads_context_restores_on_exit_and_exception():
+    cw.set_num_threads(2)
+    with cw.threads(3) as t:
+        assert cw.get_num_threads() == 3
+        with t:  # re-entrant
+            assert cw.get_num_threads() == 3
+        with cw.threads(1):
+            assert cw.get_num_threads() == 1
+        assert cw.get_num_threads() == 3
+    assert cw.get_num_threads() == 2
+    with pytest.raises(KeyError):
+        with cw.threads(4):
+            raise KeyError("boom")
+    assert cw.get_num_threads() == 2
+
+
+def test_threads_context_is_per_python_thread():
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        inside.wait()
+        seen["other"] = cw.get_num_threads()
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with cw.threads(3):
+        inside.set()
+        release.wait()
+    t.join()
+    assert seen["other"] == lib.cw_omp_max_threads()
+
+
+@pytest.mark.parametrize("bad,exc", [(0, ValueError), (-1, ValueError), (10**6, ValueError),
+                                     (1.5, TypeError), ("2", TypeError), (True, TypeError),
+                                     (None, TypeError)])
+def test_bad_thread_counts(bad, exc):
+    with pytest.raises(exc, match="thread count"):
+        cw.threads(bad)
+    if bad is not None:
+        with pytest.raises(exc, match="thread count"):
+            cw.set_num_threads(bad)
+    assert cw.get_num_threads() == lib.cw_omp_max_threads()
+
+
+def test_numpy_integer_thread_count():
+    with cw.threads(np.int64(2)):
+        assert cw.get_num_threads() == 2
+
+
+def _run(code, **env):
+    e = dict(os.environ, **env)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env=e, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.mark.parametrize("n", ["1", "3"])
+def test_omp_num_threads_env(n):
+    assert _run("import corewise as cw; print(cw.get_num_threads())", OMP_NUM_THREADS=n) == n
+
+
+def test_threadpoolctl_limits_apply():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    x = np.random.default_rng(0).uniform(size=1 << 20)
+    want = np.sqrt(x)
+    cw.sqrt(x)  # make sure libgomp is loaded and initialised
+    libs = [m for m in threadpoolctl.threadpool_info() if m["user_api"] == "openmp"]
+    assert libs, "threadpoolctl does not see corewise's OpenMP runtime"
+    with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+        assert cw.get_num_threads() == 1
+        assert_same(cw.sqrt(x), want)
+    assert cw.get_num_threads() == lib.cw_omp_max_threads()
+    with threadpoolctl.threadpool_limits(3, user_api="openmp"):
+        assert cw.get_num_threads() == 3
+        assert_same(cw.sqrt(x), want)
+
+
+def test_corewise_setting_takes_precedence_over_openmp():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    cw.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+        assert cw.get_num_threads() == 2
+        with cw.threads(3):
+            assert cw.get_num_threads() == 3
+
+
+def test_eight_python_threads_concurrently():
+    """8 Python threads x the OpenMP team, different inputs and outputs."""
+    rng = np.random.default_rng(7)
+    inputs = [rng.uniform(0, 1e6, size=(300 + i, 700)) for i in range(8)]
+    views = [a if i % 2 else a[::-1, ::3] for i, a in enumerate(inputs)]
+    wants = [np.sqrt(v) for v in views]
+    errors = []
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        try:
+            barrier.wait()
+            with cw.threads(1 + i % 3):
+                for _ in range(30):
+                    out = np.empty_like(wants[i])
+                    cw.sqrt(views[i], out=out)
+                    assert_same(out, wants[i])
+                    assert_same(cw.sqrt(views[i]), wants[i])
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    assert not any(t.is_alive() for t in ts), "a thread hung"
+    assert not errors, errors[0]
+
+
+def test_gil_is_released_during_kernels():
+    """Two Python threads run kernels at once: with the GIL held, the
+    second thread could not even start its call until the first returned."""
+    x = np.random.default_rng(1).uniform(size=1 << 24)
+    out = np.empty_like(x)
+    started, overlap = threading.Event(), []
+
+    def long_call():
+        started.set()
+        with cw.threads(1):
+            for _ in range(5):
+                cw.sqrt(x, out=out)
+
+    t = threading.Thread(target=long_call)
+    t.start()
+    started.wait()
+    ticks = 0
+    while t.is_alive():   # the main thread keeps running Python meanwhile
+        ticks += 1
+        overlap.append(ticks)
+    t.join()
+    assert ticks > 100, ticks
