@@ -58,7 +58,7 @@ ffibuilder.set_source(
     f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
     sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c"],
     include_dirs=[CSRC],
-    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "ops.def")],
+    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_scalar.h", "ops.def")],
     define_macros=macros,
     extra_compile_args=compile_args,
     extra_link_args=link_args,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
+#include "cw_scalar.h"
 
 typedef void (*cw_contig_fn)(ptrdiff_t n, const void *x, void *y);
 typedef void (*cw_inplace_fn)(ptrdiff_t n, void *y);
@@ -30,8 +31,7 @@ typedef struct {
 
 /* ---- loop generation ------------------------------------------------- */
 
-#define CW_UNARY_LOOPS(NAME, T, SUF, EXPR)                                    \
-    static inline T cw_##NAME##_##SUF(T x) { return (EXPR); }                 \
+#define CW_UNARY_LOOPS(NAME, T, SUF)                                          \
     CW_DISPATCH static void cw_contig_##NAME##_##SUF(                         \
         ptrdiff_t n, const void *vx, void *vy)                                \
     {                                                                         \
@@ -58,8 +58,8 @@ typedef struct {
     }
 
 #define CW_UNARY(NAME, E64, E32, COST, ULP, DOC)                                   \
-    CW_UNARY_LOOPS(NAME, float, f32, E32)                                     \
-    CW_UNARY_LOOPS(NAME, double, f64, E64)
+    CW_UNARY_LOOPS(NAME, float, f32)                                          \
+    CW_UNARY_LOOPS(NAME, double, f64)
 #include "ops.def"
 #undef CW_UNARY
 
