@@ -239,11 +239,18 @@ def unary_general(op, x, out):
 
 def make_unary(op):
     """The public function for a unary op: a fast path for native
-    float32/float64 C-contiguous arrays, else the general path."""
-    op_id = op.id
+    float32/float64 C-contiguous arrays, else the general path.
+
+    The fast path reads layout, shape and writability from a memoryview of
+    each array (the buffer's own shape/strides, not from_buffer's refusal):
+    on PyPy one memoryview costs ~0.14 us where each ndarray attribute
+    (.flags, .shape, .size) crosses cpyext at ~0.3-0.7 us, and on CPython
+    it is as cheap as the attributes it replaces."""
+    op_id, name = op.id, op.name
     general = unary_general
     c32, c64 = lib.CW_F32, lib.CW_F64
     overlap = lib.CW_EOVERLAP
+    mv, fb, contig, empty = memoryview, _fb, _contig, _empty
 
     def ufunc(x, out=None):
         if type(x) is _ndarray:
@@ -254,22 +261,24 @@ def make_unary(op):
                 code = c32
             else:
                 return general(op, x, out)
-            if out is None:
-                if x.ndim and x.flags.c_contiguous:
-                    y = _empty(x.shape, dt)
-                    rc = _contig(op_id, code, x.size, _fb(x), _fb(y))
-                    if rc:
-                        check(rc, op.name)  # floating-point exceptions
-                    return y
-            elif type(out) is _ndarray and out.dtype is dt and out.shape == x.shape:
-                f = out.flags
-                if f.c_contiguous and f.writeable and x.flags.c_contiguous:
-                    rc = _contig(op_id, code, x.size, _fb(x), _fb(out))
-                    if not rc:
-                        return out
-                    if rc != overlap:  # partial overlap: nothing written yet
-                        check(rc, op.name)
-                        return out
+            mx = mv(x)
+            if mx.c_contiguous:
+                if out is None:
+                    if mx.ndim:
+                        y = empty(mx.shape, dt)
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(y))
+                        if rc:
+                            check(rc, name)  # floating-point exceptions
+                        return y
+                elif type(out) is _ndarray and out.dtype is dt:
+                    mo = mv(out)
+                    if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(mo))
+                        if not rc:
+                            return out
+                        if rc != overlap:  # partial overlap: nothing written yet
+                            check(rc, name)
+                            return out
         return general(op, x, out)
 
     ufunc.__name__ = ufunc.__qualname__ = op.name
