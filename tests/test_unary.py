@@ -279,3 +279,46 @@ def test_from_buffer_only_sees_c_contiguous_arrays(op, monkeypatch):
         f(v, out=fo)
         assert_same(fo, op.ufunc(v))
     assert seen
+
+
+@pytest.mark.parametrize("layout", ["contig", "strided", "out", "cast"])
+def test_floating_point_errors_follow_errstate(op, layout):
+    """Invalid results are reported like NumPy: warn by default, raise,
+    ignore or call per np.errstate -- from the fast and general paths."""
+    x = np.array([-1.0, 4.0, -np.inf, 9.0] * 10)
+    if layout == "strided":
+        x = x[::-3]
+    kw = {"out": np.empty(x.shape)} if layout == "out" else {}
+    if layout == "cast":
+        kw = {"out": np.empty(x.shape, np.float32)}  # temporary + cast path
+    with np.errstate(invalid="ignore"):
+        want_silent = op.ufunc(x, **{k: v.copy() for k, v in kw.items()})
+    if not np.isnan(want_silent).any():
+        pytest.skip("no invalid value for this op on these inputs")
+    with pytest.warns(RuntimeWarning, match=f"invalid value encountered in {op.name}"):
+        fn(op)(x, **kw)
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError, match=op.name):
+        fn(op)(x, **kw)
+    calls = []
+    with np.errstate(invalid="call"):
+        old = np.seterrcall(lambda msg, flag: calls.append(msg))
+        try:
+            fn(op)(x, **kw)
+        finally:
+            np.seterrcall(old)
+    assert calls == [f"invalid value encountered in {op.name}"]
+    with np.errstate(invalid="ignore"):
+        assert_same(fn(op)(x, **kw), want_silent)
+
+
+def test_plain_subclass_and_memmap_views(op):
+    class Plain(np.ndarray):
+        pass
+
+    x = np.arange(6.0).view(Plain)
+    r = fn(op)(x)
+    assert type(r) is np.ndarray
+    assert_same(r, op.ufunc(np.arange(6.0)))
+    out = np.empty(6).view(Plain)
+    assert fn(op)(x, out=out) is out
+    assert_same(out.view(np.ndarray), r)
