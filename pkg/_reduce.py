@@ -219,7 +219,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
         np.copyto(arr, res, casting="unsafe")
         return out
     if res.ndim == 0:
-        return int(res) if op.kind == "count" else res[()]
+        return res[()]
     return res
 
 
