@@ -3,6 +3,7 @@
 #include <fenv.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
 
@@ -115,16 +116,21 @@ static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
          | (e & FE_INVALID ? CW_FPE_INVALID : 0);
 }
 
+/* Threads for n elements of work under threshold thr (each thread gets at
+ * least thr / 2 elements); 1 means run serially, without a region. */
+static int team_size(ptrdiff_t n, ptrdiff_t thr)
+{
+    int nt = cw_get_num_threads();
+    if (nt <= 1 || n < thr || omp_in_parallel())
+        return 1;
+    ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
+    return cap < nt ? (int)cap : nt;
+}
+
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
 {
-    ptrdiff_t thr = threshold_for_cost(cost);
-    int nt = cw_get_num_threads();
-    if (nt > 1 && n >= thr) {
-        ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
-        if (cap < nt)
-            nt = (int)cap;
-    }
-    if (nt <= 1 || n < thr || omp_in_parallel())
+    int nt = team_size(n, threshold_for_cost(cost));
+    if (nt <= 1)
         return run_block(fn, 0, n, ctx);
     cw_pool_live = 1;
     int flags = 0;
@@ -139,6 +145,29 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
         if (lo < hi)
             flags |= run_block(fn, lo, hi, ctx);
     }
+    return flags;
+}
+
+/* A fixed list of ntasks tasks of about task_elems elements each, run as
+ * `omp parallel for schedule(static)` over the tasks (or serially under the
+ * same threshold as cw_parallel_run, counted in elements).  For reductions
+ * whose task list does not depend on the thread count (csrc/reduce.c).
+ * Returns the CW_FPE_* flags the tasks raised. */
+int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, void *ctx)
+{
+    if (ntasks <= 0)
+        return 0;
+    ptrdiff_t n = task_elems > PTRDIFF_MAX / ntasks ? PTRDIFF_MAX : ntasks * task_elems;
+    int nt = team_size(n, threshold_for_cost(1));
+    if (nt > ntasks)
+        nt = (int)ntasks;
+    if (nt <= 1)
+        return run_block(fn, 0, ntasks, ctx);
+    cw_pool_live = 1;
+    int flags = 0;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : flags)
+    for (ptrdiff_t t = 0; t < ntasks; t++)
+        flags |= run_block(fn, t, t + 1, ctx);
     return flags;
 }
 

@@ -13,6 +13,9 @@ Cases
                  np.sqrt and the bare cffi call (two from_buffer + call)
   --threshold    serial vs parallel time over sizes: where a parallel region
                  starts to pay off (how the serial threshold was chosen)
+  --reduce       sum and max of 32M float64 against a parallel read of the
+                 same bytes (the roof for reductions); sum and max of 256K
+                 float64 (in cache); nonzero of a 32M bool array, half true
 """
 import json
 import statistics
@@ -36,6 +39,8 @@ def add_arguments(p):
                    help="small sizes and few repeats (a smoke test, not a benchmark)")
     p.add_argument("--threshold", action="store_true",
                    help="also sweep sizes to show where parallel beats serial")
+    p.add_argument("--reduce", action="store_true",
+                   help="also run the reduction and nonzero cases")
 
 
 def _thread_counts(spec):
@@ -100,7 +105,8 @@ def _thread_fn(fn, t):
     return run
 
 
-def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, roof_fn=None):
+def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, roof_fn=None,
+             roof_name="copy-roof"):
     """NumPy, then corewise (and the copy roof) at each thread count, all
     timed interleaved in one go."""
     fns = [np_fn] + [_thread_fn(cw_fn, t) for t in tcounts]
@@ -113,7 +119,7 @@ def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, 
     _row(rows, case, "numpy", 1, t_np, **gb(t_np))
     for i, t in enumerate(tcounts):
         if roof_fn is not None:
-            _row(rows, case, "copy-roof", t, t_roof[i], **gb(t_roof[i]))
+            _row(rows, case, roof_name, t, t_roof[i], **gb(t_roof[i]))
         extra = {"vs_roof": t_cw[i] / t_roof[i]} if roof_fn is not None else {}
         _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
              speedup_vs_1thread=t_cw[0] / t_cw[i], **extra, **gb(t_cw[i]))
@@ -184,6 +190,29 @@ def bench_threshold(rows, repeats):
         lib.cw_set_min_parallel(saved)
 
 
+def bench_reduce(rows, tcounts, repeats, n):
+    """Deterministic reductions and nonzero against NumPy and the read roof."""
+    import corewise as cw
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=n)
+    xb, sink = ffi.from_buffer(x), ffi.new("uint64_t *")
+    tag = f"{n // 2**20}M" if n % 2**20 == 0 else str(n)
+    for name in ("sum", "max"):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        _scaling(rows, f"{name}-{tag}", lambda: npf(x), lambda: cwf(x), tcounts,
+                 max(3, repeats // 2), 0.05, nbytes=x.nbytes,
+                 roof_fn=lambda: lib.cw_parallel_read(x.nbytes, xb, sink), roof_name="read-roof")
+    small = x[:256 * 1024].copy()
+    for name in ("sum", "max"):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        _scaling(rows, f"{name}-256K", lambda: npf(small), lambda: cwf(small), tcounts,
+                 repeats, 0.02)
+    b = rng.random(n) < 0.5
+    assert np.array_equal(cw.nonzero(b)[0], np.nonzero(b)[0])
+    _scaling(rows, f"nonzero-{tag}-bool", lambda: np.nonzero(b), lambda: cw.nonzero(b),
+             tcounts, max(3, repeats // 2), 0.05)
+
+
 def format_rows(rows):
     cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy",
             "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
@@ -210,11 +239,14 @@ def run(args):
     bench_call(rows, repeats)
     if args.threshold:
         bench_threshold(rows, repeats)
+    if args.reduce:
+        bench_reduce(rows, tcounts, repeats, large)
     if args.json:
         print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
     else:
         print(_info.format_info())
         print()
         print(format_rows(rows))
-        print("\nspeedup_* = other time / this time; vs_roof = this time / parallel copy of the same bytes")
+        print("\nspeedup_* = other time / this time; vs_roof = this time / the roof row "
+              "(copy-roof: parallel copy, read-roof: parallel read of the same bytes)")
     return 0
