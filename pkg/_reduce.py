@@ -223,6 +223,9 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     return res
 
 
+_COUNT_TYPE = type(np.count_nonzero(np.zeros(1)))
+
+
 def _make(op):
     if op.kind == "arg":
         def f(a, axis=None, out=None, *, keepdims=False):
@@ -231,7 +234,9 @@ def _make(op):
         axis_doc = "None (the flat C-order index) or an int (negative allowed)"
     elif op.kind == "count":
         def f(a, axis=None, *, keepdims=False):
-            return reduce(op, a, axis, None, keepdims)
+            r = reduce(op, a, axis, None, keepdims)
+            # np.count_nonzero(a) is a Python int before NumPy 2.3, np.intp after
+            return _COUNT_TYPE(r) if axis is None and not keepdims else r
         sig = "(a, axis=None, *, keepdims=False)"
         axis_doc = "None, an int or a tuple of ints (negative allowed)"
     else:
