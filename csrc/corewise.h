@@ -94,3 +94,14 @@ int cw_parallel_copy(ptrdiff_t nbytes, const char *src, char *dst);
 
 /* Fork safety: number of times the OpenMP pool was released before a fork. */
 int cw_fork_pauses(void);
+
+/* ---- fused expressions: corewise.evaluate (pkg/_evaluate.py) ---- */
+/* C code generated and compiled at run time cannot link against this
+ * module's symbols; it receives the parallel driver cw_parallel_run
+ * (cw_internal.h) as this address, so thread count, serial threshold, fork
+ * safety and floating-point flag reporting are the package's own. */
+void *cw_parallel_driver(void);
+
+typedef enum {
+    CW_EINTPOW = 64    /* integer raised to a negative integer power */
+} cw_eval_status;
