@@ -126,3 +126,19 @@ def test_usage_error_exit_2():
     r = subprocess.run([sys.executable, "-m", "corewise", "eval", "a"], capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_bench_evaluate_quick_json():
+    import json
+    r = subprocess.run([sys.executable, "-m", "corewise", "bench", "--quick", "--json",
+                        "--threads", "1", "--evaluate"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["rows"]
+    impls = {(row["case"].split(" ")[0] + " " + row["case"].split(" ")[1], row["impl"])
+             for row in rows if row["case"].startswith("eval")}
+    assert ("eval sqrt(a*a+b*b)", "corewise") in impls
+    assert ("eval sqrt(a*a+b*b)", "copy-roof") in impls
+    assert ("eval first", "corewise") in impls
+    assert any(row["case"] == "eval call-100" and row["impl"] == "evaluate out="
+               for row in rows)
