@@ -154,3 +154,14 @@ int cw_select_fill(int width, uint64_t mask, int ndim, const ptrdiff_t *shape,
 /* Roof for reductions: a parallel read of nbytes (8-byte aligned), summed
  * as uint64 words so that nothing is optimised away (benchmarks only). */
 int cw_parallel_read(ptrdiff_t nbytes, const char *src, uint64_t *sink);
+
+/* ---- fused expressions: corewise.evaluate (pkg/_evaluate.py) ---- */
+/* C code generated and compiled at run time cannot link against this
+ * module's symbols; it receives the parallel driver cw_parallel_run
+ * (cw_internal.h) as this address, so thread count, serial threshold, fork
+ * safety and floating-point flag reporting are the package's own. */
+void *cw_parallel_driver(void);
+
+typedef enum {
+    CW_EINTPOW = 64    /* integer raised to a negative integer power */
+} cw_eval_status;

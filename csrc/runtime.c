@@ -252,3 +252,7 @@ const char *cw_simd_level(void)
     return "compiler default (no runtime dispatch)";
 #endif
 }
+
+/* ---- for run-time generated code (corewise.evaluate) ---------------------------- */
+
+void *cw_parallel_driver(void) { return (void *)cw_parallel_run; }

@@ -168,23 +168,23 @@ def _needs_input_copy(x, y):
     return not (_addr(x) == _addr(y) and x.strides == y.strides)
 
 
-def collapse(shape, xs, ys):
-    """Drop unit dimensions, order the rest by output stride (outermost
-    first) and merge neighbours that are contiguous in both arrays."""
-    dims = sorted(((n, a, b) for n, a, b in zip(shape, xs, ys) if n != 1),
-                  key=lambda d: (abs(d[2]), abs(d[1])), reverse=True)
+def collapse(shape, *strides):
+    """Drop unit dimensions, order the rest by stride (outermost first; the
+    last stride list -- the output's -- decides first) and merge neighbours
+    that are contiguous in every array.  Returns (shape, *strides)."""
+    dims = sorted((d for d in zip(shape, *strides) if d[0] != 1),
+                  key=lambda d: tuple(abs(s) for s in d[:0:-1]), reverse=True)
     if not dims:
-        return [1], [0], [0]
+        return ([1],) + tuple([0] for _ in strides)
     merged = [list(dims[0])]
-    for n, a, b in dims[1:]:
-        m = merged[-1]
-        if m[1] == a * n and m[2] == b * n:
+    for d in dims[1:]:
+        m, n = merged[-1], d[0]
+        if all(m[k] == d[k] * n for k in range(1, len(d))):
             m[0] *= n
-            m[1] = a
-            m[2] = b
+            m[1:] = d[1:]
         else:
-            merged.append([n, a, b])
-    return [d[0] for d in merged], [d[1] for d in merged], [d[2] for d in merged]
+            merged.append(list(d))
+    return tuple([m[k] for m in merged] for k in range(len(strides) + 1))
 
 
 def run_unary(op, code, x, y):
