@@ -204,6 +204,17 @@ def parse(text):
         raise _err(f"the expression must be a str, not {type(text).__name__}", TypeError)
     if len(text) > MAX_CHARS:
         raise _err(f"expression too long ({len(text)} characters; at most {MAX_CHARS})")
+    # Parenthesis depth is checked here, not left to the parser: CPython's
+    # refuses more than 200 levels, PyPy's accepts them.
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise _err(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
