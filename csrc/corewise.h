@@ -39,7 +39,11 @@ typedef enum {
 /* FP-exception policy of a row (the fpe column of ops.def). */
 typedef enum {
     CW_QUIET = 0,      /* never reports FP exceptions (as NumPy's loop) */
-    CW_FPE = 1         /* reports them; the facade warns per np.errstate */
+    CW_FPE = 1,        /* reports them; the facade warns per np.errstate */
+    CW_VMATH = 2       /* as CW_FPE, but the flags of a vector-math loop are
+                          re-derived by a scalar libm pass whenever it raised
+                          any (libmvec raises spurious ones, e.g. invalid for
+                          exp(inf)); the vector results are kept */
 } cw_fpe_policy;
 
 typedef enum {

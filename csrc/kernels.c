@@ -8,6 +8,7 @@
  * (cw_parallel_run) and runs each 1-D stretch through the contiguous loop,
  * via small gather/scatter buffers when strided.
  */
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,12 +19,17 @@
  * rows get three variants: both operands arrays, x a scalar (stride 0), y
  * a scalar; a unary row has only the first. */
 typedef void (*cw_kernel_fn)(ptrdiff_t n, const char *x, const char *y, char *z);
+/* Scalar re-evaluation for FP flags only (CW_VMATH rows): byte strides,
+ * nothing stored. */
+typedef void (*cw_check_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,
+                            const char *y, ptrdiff_t ys);
 
 enum { CW_VV = 0, CW_SV = 1, CW_VS = 2 };
 
 typedef struct {
     cw_kernel_fn k[3];
     ptrdiff_t isize, osize;   /* item sizes of the inputs and the output */
+    cw_check_fn check;        /* CW_VMATH rows: scalar flag pass, else NULL */
 } cw_loops;
 
 typedef struct {
@@ -93,6 +99,23 @@ typedef struct {
 #define CW_ADAPT2(NAME, SUF, T, O)                                            \
     static inline O cw_e_##NAME##_##SUF(T a, T b) { return (O)cw_##NAME##_##SUF(a, b); }
 
+/* The scalar flag pass: the same element function, not vectorised (the
+ * volatile sink forbids it), so libm's scalar entry points run. */
+#define CW_CHECK(NAME, SUF, T)                                                \
+    static void cw_c_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
+                                    const char *y, ptrdiff_t ys)              \
+    {                                                                         \
+        volatile T sink;                                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            T a, b = 0;                                                       \
+            memcpy(&a, x + i * xs, sizeof a);                                 \
+            if (y)                                                            \
+                memcpy(&b, y + i * ys, sizeof b);                             \
+            sink = cw_e_##NAME##_##SUF(a, b);                                 \
+        }                                                                     \
+        (void)sink;                                                           \
+    }
+
 #define CW_LOOPS1(NAME, SUF, T, O)                                            \
     CW_ADAPT1(NAME, SUF, T, O)                                                \
     CW_KERNEL(cw_k_##NAME##_##SUF, CW_U, T, O, cw_e_##NAME##_##SUF)
@@ -105,11 +128,13 @@ typedef struct {
 #define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
     CW_LOOPS1(NAME, f32, float, float)                                        \
     CW_LOOPS1(NAME, f64, double, double)                                      \
+    CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
     CW_IF_INT(EI)(CW_LOOPS1(NAME, i32, int32_t, int32_t)                      \
                   CW_LOOPS1(NAME, i64, int64_t, int64_t))
 #define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
     CW_LOOPS2(NAME, f32, float, float)                                        \
     CW_LOOPS2(NAME, f64, double, double)                                      \
+    CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
     CW_IF_INT(EI)(CW_LOOPS2(NAME, i32, int32_t, int32_t)                      \
                   CW_LOOPS2(NAME, i64, int64_t, int64_t))
 #define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
@@ -124,12 +149,14 @@ typedef struct {
 
 /* ---- the descriptor table ------------------------------------------------------ */
 
-#define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0 }
-#define CW_L1(NAME, SUF, T, O)                                                \
-    { { cw_k_##NAME##_##SUF, NULL, NULL }, sizeof(T), sizeof(O) }
-#define CW_L2(NAME, SUF, T, O)                                                \
+#define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0, NULL }
+#define CW_L1(NAME, SUF, T, O, ...)                                           \
+    { { cw_k_##NAME##_##SUF, NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+#define CW_L2(NAME, SUF, T, O, ...)                                           \
     { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
-      sizeof(T), sizeof(O) }
+      sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+/* the flag pass of a float loop, for CW_VMATH rows */
+#define CW_CHK(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
 #define CW_INTL(EI, L, NAME) CW_CAT(CW_INTL_, CW_HAS_INT(EI))(L, NAME)
 #define CW_INTL_0(L, NAME) CW_NOLOOPS, CW_NOLOOPS
 #define CW_INTL_1(L, NAME)                                                    \
@@ -138,11 +165,13 @@ typedef struct {
 static const cw_op_entry cw_ops[] = {
 #define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
     { { #NAME, DOC, 1, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
-      { CW_L1(NAME, f32, float, float), CW_L1(NAME, f64, double, double),     \
+      { CW_L1(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
+        CW_L1(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
         CW_INTL(EI, CW_L1, NAME) } },
 #define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
     { { #NAME, DOC, 2, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
-      { CW_L2(NAME, f32, float, float), CW_L2(NAME, f64, double, double),     \
+      { CW_L2(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
+        CW_L2(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
         CW_INTL(EI, CW_L2, NAME) } },
 #define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
     { { #NAME, DOC, 1, 1, COST, 0, 0, 0, 1, CW_QUIET },                       \
@@ -206,6 +235,52 @@ static void scatter(char *dst, ptrdiff_t s, const char *src, ptrdiff_t n, ptrdif
     }
 }
 
+#define CW_FE_ALL (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
+
+CW_DISPATCH static int any_nonfinite(const char *z, ptrdiff_t m, ptrdiff_t sz)
+{
+    unsigned acc = 0;
+    if (sz == 8) {
+        const uint64_t e = 0x7ff0000000000000u;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            uint64_t v;
+            memcpy(&v, z + 8 * i, 8);
+            acc |= (v & e) == e;
+        }
+    } else {
+        const uint32_t e = 0x7f800000u;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            uint32_t v;
+            memcpy(&v, z + 4 * i, 4);
+            acc |= (v & e) == e;
+        }
+    }
+    return acc != 0;
+}
+
+/* Run a kernel; for a CW_VMATH row whose vector code raised any FP flag,
+ * re-derive the flags with the scalar pass (flags raised before, by other
+ * stretches of this block, are kept).  The inputs must not alias z. */
+static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
+                 const char *py, char *pz)
+{
+    if (!L->check) {
+        L->k[mode](m, px, py, pz);
+        return;
+    }
+    int prev = fetestexcept(CW_FE_ALL);
+    feclearexcept(CW_FE_ALL);
+    L->k[mode](m, px, py, pz);
+    /* libmvec may also miss a flag (pow(0, -inf) raises no divide-by-zero);
+     * every missed divide/overflow/invalid leaves an inf or NaN behind. */
+    if (fetestexcept(CW_FE_ALL) || any_nonfinite(pz, m, L->osize)) {
+        feclearexcept(CW_FE_ALL);
+        L->check(m, px, mode == CW_SV ? 0 : L->isize, py, mode == CW_VS ? 0 : L->isize);
+    }
+    if (prev)
+        feraiseexcept(prev);
+}
+
 /* One 1-D run of n elements with byte strides (y unused when nin == 1). */
 static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
                  ptrdiff_t xs, const char *y, ptrdiff_t ys, char *z, ptrdiff_t zs)
@@ -213,17 +288,19 @@ static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
     const ptrdiff_t isz = L->isize, osz = L->osize;
     const int xc = xs == isz, x0 = xs == 0;
     const int yc = nin < 2 || ys == isz, y0 = nin == 2 && ys == 0;
-    if (zs == osz) {
+    /* in place with a flag pass: the inputs go through buffers */
+    const int alias = L->check && (z == x || (nin == 2 && z == y));
+    if (zs == osz && !alias) {
         if (xc && yc) {
-            L->k[CW_VV](n, x, nin == 2 ? y : NULL, z);
+            call(L, CW_VV, n, x, nin == 2 ? y : NULL, z);
             return;
         }
         if (x0 && yc && nin == 2) {
-            L->k[CW_SV](n, x, y, z);
+            call(L, CW_SV, n, x, y, z);
             return;
         }
         if (xc && y0) {
-            L->k[CW_VS](n, x, y, z);
+            call(L, CW_VS, n, x, y, z);
             return;
         }
     }
@@ -233,16 +310,16 @@ static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
     for (ptrdiff_t off = 0; off < n; off += CW_BUF) {
         ptrdiff_t m = n - off < CW_BUF ? n - off : CW_BUF;
         const char *px = x + off * xs, *py = nin == 2 ? y + off * ys : NULL;
-        if (mode != CW_SV && !xc) {
+        if (mode != CW_SV && (!xc || alias)) {
             gather(bx, px, xs, m, isz);
             px = bx;
         }
-        if (nin == 2 && mode != CW_VS && !(ys == isz)) {
+        if (nin == 2 && mode != CW_VS && (ys != isz || alias)) {
             gather(by, py, ys, m, isz);
             py = by;
         }
         char *pz = zs == osz ? z + off * zs : bz;
-        L->k[mode](m, px, py, pz);
+        call(L, mode, m, px, py, pz);
         if (pz == bz)
             scatter(z + off * zs, zs, bz, m, osz);
     }

@@ -358,8 +358,13 @@ def binary_general(op, x, y, out):
     if r is None:
         return _numpy_fallback(op, (x, y), out)
     loop_dt, loop_out, ins, res_dt = r
-    a = _to_loop(x, a, ins[0], loop_dt)
-    b = _to_loop(y, b, ins[1], loop_dt)
+    try:
+        a = _to_loop(x, a, ins[0], loop_dt)
+        b = _to_loop(y, b, ins[1], loop_dt)
+    except OverflowError:
+        # an out-of-range Python int: NumPy raises, or (comparisons)
+        # compares exactly -- either way NumPy's own answer
+        return _numpy_fallback(op, (x, y), out)
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
