@@ -22,9 +22,11 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx);
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
     && defined(__GLIBC__) && !defined(CW_NATIVE)
 #define CW_DISPATCH __attribute__((target_clones("avx2", "default")))
+#define CW_DISPATCH_VM __attribute__((target_clones("avx512f", "avx2", "default")))
 #define CW_HAVE_DISPATCH 1
 #else
 #define CW_DISPATCH
+#define CW_DISPATCH_VM
 #define CW_HAVE_DISPATCH 0
 #endif
 

@@ -63,8 +63,17 @@ typedef struct {
 #define CW_YI(MODE, i) CW_YI_##MODE(i)
 
 /* F(a, b) is the element expression; T the input type, O the output type. */
-#define CW_KERNEL(FN, MODE, T, O, F)                                          \
-    CW_DISPATCH static void FN(ptrdiff_t n, const char *vx, const char *vy,   \
+/* ISA choice per op class: the libmvec rows (CW_VMATH) get an AVX-512
+ * clone too (measured here, 1 thread, 1M elements: float64 exp 0.60x ->
+ * 0.79x NumPy's time ratio, tanh 0.56x -> 0.76x, sin 1.7 -> 1.0 ms); the
+ * others keep avx2/default (AVX-512 sqrt measured 4-7% slower). */
+#define CW_ISA(FPE) CW_ISA_##FPE
+#define CW_ISA_CW_VMATH CW_DISPATCH_VM
+#define CW_ISA_CW_FPE CW_DISPATCH
+#define CW_ISA_CW_QUIET CW_DISPATCH
+
+#define CW_KERNEL(FN, MODE, T, O, F, ISA)                                     \
+    ISA static void FN(ptrdiff_t n, const char *vx, const char *vy,   \
                                char *vz)                                      \
     {                                                                         \
         const T *x = (const T *)vx;                                           \
@@ -116,35 +125,35 @@ typedef struct {
         (void)sink;                                                           \
     }
 
-#define CW_LOOPS1(NAME, SUF, T, O)                                            \
+#define CW_LOOPS1(NAME, SUF, T, O, ISA)                                       \
     CW_ADAPT1(NAME, SUF, T, O)                                                \
-    CW_KERNEL(cw_k_##NAME##_##SUF, CW_U, T, O, cw_e_##NAME##_##SUF)
-#define CW_LOOPS2(NAME, SUF, T, O)                                            \
+    CW_KERNEL(cw_k_##NAME##_##SUF, CW_U, T, O, cw_e_##NAME##_##SUF, ISA)
+#define CW_LOOPS2(NAME, SUF, T, O, ISA)                                       \
     CW_ADAPT2(NAME, SUF, T, O)                                                \
-    CW_KERNEL(cw_k_##NAME##_##SUF, CW_VV, T, O, cw_e_##NAME##_##SUF)          \
-    CW_KERNEL(cw_ks_##NAME##_##SUF, CW_SV, T, O, cw_e_##NAME##_##SUF)         \
-    CW_KERNEL(cw_kt_##NAME##_##SUF, CW_VS, T, O, cw_e_##NAME##_##SUF)
+    CW_KERNEL(cw_k_##NAME##_##SUF, CW_VV, T, O, cw_e_##NAME##_##SUF, ISA)     \
+    CW_KERNEL(cw_ks_##NAME##_##SUF, CW_SV, T, O, cw_e_##NAME##_##SUF, ISA)    \
+    CW_KERNEL(cw_kt_##NAME##_##SUF, CW_VS, T, O, cw_e_##NAME##_##SUF, ISA)
 
 #define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
-    CW_LOOPS1(NAME, f32, float, float)                                        \
-    CW_LOOPS1(NAME, f64, double, double)                                      \
+    CW_LOOPS1(NAME, f32, float, float, CW_ISA(FPE))                           \
+    CW_LOOPS1(NAME, f64, double, double, CW_ISA(FPE))                         \
     CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
-    CW_IF_INT(EI)(CW_LOOPS1(NAME, i32, int32_t, int32_t)                      \
-                  CW_LOOPS1(NAME, i64, int64_t, int64_t))
+    CW_IF_INT(EI)(CW_LOOPS1(NAME, i32, int32_t, int32_t, CW_DISPATCH)         \
+                  CW_LOOPS1(NAME, i64, int64_t, int64_t, CW_DISPATCH))
 #define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
-    CW_LOOPS2(NAME, f32, float, float)                                        \
-    CW_LOOPS2(NAME, f64, double, double)                                      \
+    CW_LOOPS2(NAME, f32, float, float, CW_ISA(FPE))                           \
+    CW_LOOPS2(NAME, f64, double, double, CW_ISA(FPE))                         \
     CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
-    CW_IF_INT(EI)(CW_LOOPS2(NAME, i32, int32_t, int32_t)                      \
-                  CW_LOOPS2(NAME, i64, int64_t, int64_t))
+    CW_IF_INT(EI)(CW_LOOPS2(NAME, i32, int32_t, int32_t, CW_DISPATCH)         \
+                  CW_LOOPS2(NAME, i64, int64_t, int64_t, CW_DISPATCH))
 #define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
-    CW_LOOPS1(NAME, f32, float, uint8_t)                                      \
-    CW_LOOPS1(NAME, f64, double, uint8_t)
+    CW_LOOPS1(NAME, f32, float, uint8_t, CW_DISPATCH)                         \
+    CW_LOOPS1(NAME, f64, double, uint8_t, CW_DISPATCH)
 #define CW_COMPARE(NAME, EF, EI, COST, DOC)                                   \
-    CW_LOOPS2(NAME, f32, float, uint8_t)                                      \
-    CW_LOOPS2(NAME, f64, double, uint8_t)                                     \
-    CW_LOOPS2(NAME, i32, int32_t, uint8_t)                                    \
-    CW_LOOPS2(NAME, i64, int64_t, uint8_t)
+    CW_LOOPS2(NAME, f32, float, uint8_t, CW_DISPATCH)                         \
+    CW_LOOPS2(NAME, f64, double, uint8_t, CW_DISPATCH)                        \
+    CW_LOOPS2(NAME, i32, int32_t, uint8_t, CW_DISPATCH)                       \
+    CW_LOOPS2(NAME, i64, int64_t, uint8_t, CW_DISPATCH)
 #include "ops.def"
 
 /* ---- the descriptor table ------------------------------------------------------ */

@@ -13,6 +13,10 @@ Cases
                  np.sqrt and the bare cffi call (two from_buffer + call)
   --threshold    serial vs parallel time over sizes: where a parallel region
                  starts to pay off (how the serial threshold was chosen)
+  --math         the math family: exp, log, sin, cos, tanh on 4M float64 and
+                 float32 (out=); add, multiply, absolute on --large float64
+                 against the parallel copy of the bytes they move; calls on
+                 1000 elements against NumPy
 """
 import json
 import statistics
@@ -36,6 +40,8 @@ def add_arguments(p):
                    help="small sizes and few repeats (a smoke test, not a benchmark)")
     p.add_argument("--threshold", action="store_true",
                    help="also sweep sizes to show where parallel beats serial")
+    p.add_argument("--math", action="store_true",
+                   help="also run the math-family cases (transcendentals, binary ops)")
 
 
 def _thread_counts(spec):
@@ -184,6 +190,49 @@ def bench_threshold(rows, repeats):
         lib.cw_set_min_parallel(saved)
 
 
+def bench_math(rows, tcounts, repeats, n_trans, n_large):
+    """The math family: compute-bound transcendentals, memory-bound binary
+    and unary ops against the copy roof, and the per-call cost."""
+    import corewise as cw
+    rng = np.random.default_rng(5)
+    for name, lo, hi in (("exp", -50, 50), ("log", 1e-3, 1e3), ("sin", -100, 100),
+                         ("cos", -100, 100), ("tanh", -5, 5)):
+        for dt in (np.float64, np.float32):
+            x = rng.uniform(lo, hi, n_trans).astype(dt)
+            y = np.empty_like(x)
+            npf, cwf = getattr(np, name), getattr(cw, name)
+            size = f"{n_trans // 2**20}M" if n_trans % 2**20 == 0 else str(n_trans)
+            _scaling(rows, f"{name}-{size}-{np.dtype(dt).name}", lambda: npf(x, out=y),
+                     lambda: cwf(x, out=y), tcounts, max(3, repeats // 2), 0.05)
+    x = rng.uniform(-1, 1, n_large)
+    w = rng.uniform(-1, 1, n_large)
+    z = np.empty_like(x)
+    size = f"{n_large // 2**20}M" if n_large % 2**20 == 0 else str(n_large)
+    for name, args in (("add", (x, w)), ("multiply", (x, w)), ("absolute", (x,))):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        moved = (len(args) + 1) * x.nbytes           # bytes read + written
+        half = moved // 2                             # a copy of half moves as much
+        src = np.empty(half // 8 + 1)
+        dst = np.empty_like(src)
+        sb, db = ffi.from_buffer(src), ffi.from_buffer(dst)
+        _scaling(rows, f"{name}-{size}", lambda: npf(*args, out=z), lambda: cwf(*args, out=z),
+                 tcounts, max(3, repeats // 2), 0.05, nbytes=moved,
+                 roof_fn=lambda: lib.cw_parallel_copy(half, sb, db))
+        del src, dst
+    a, b = rng.uniform(size=1000), rng.uniform(size=1000)
+    o = np.empty(1000)
+    cases = [("numpy add out=", lambda: np.add(a, b, out=o)),
+             ("corewise add out=", lambda: cw.add(a, b, out=o)),
+             ("numpy add alloc", lambda: np.add(a, b)),
+             ("corewise add alloc", lambda: cw.add(a, b)),
+             ("numpy add scalar", lambda: np.add(a, 2.0)),
+             ("corewise add scalar", lambda: cw.add(a, 2.0)),
+             ("numpy exp out=", lambda: np.exp(a, out=o)),
+             ("corewise exp out=", lambda: cw.exp(a, out=o))]
+    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
+        _row(rows, "call-1000", impl, 1, t)
+
+
 def format_rows(rows):
     cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy",
             "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
@@ -210,6 +259,8 @@ def run(args):
     bench_call(rows, repeats)
     if args.threshold:
         bench_threshold(rows, repeats)
+    if args.math:
+        bench_math(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20, large)
     if args.json:
         print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
     else:
