@@ -42,10 +42,25 @@ def _flags():
     extra = os.environ.get("COREWISE_EXTRA_CFLAGS", "").split()
     compile_args += extra
     link_args = ["-fopenmp"] + os.environ.get("COREWISE_EXTRA_LDFLAGS", "").split()
-    return compile_args, link_args, macros
+    libraries = ["m"]
+    if _have_libmvec():
+        libraries.insert(0, "mvec")
+    else:
+        macros.append(("CW_NO_LIBMVEC", "1"))
+    return compile_args, link_args, macros, libraries
 
 
-compile_args, link_args, macros = _flags()
+def _have_libmvec():
+    """glibc's vector math library (x86-64): the SIMD variants of exp, log,
+    sin, ... that cw_scalar.h declares.  Without it, scalar libm."""
+    if os.environ.get("COREWISE_NO_LIBMVEC", "") not in ("", "0"):
+        return False
+    import ctypes.util
+    import platform
+    return platform.machine() in ("x86_64", "AMD64") and bool(ctypes.util.find_library("mvec"))
+
+
+compile_args, link_args, macros, libraries = _flags()
 _flag_text = " ".join(compile_args + [f"-D{k}={v}" for k, v in macros])
 
 ffibuilder = FFI()
@@ -63,7 +78,7 @@ ffibuilder.set_source(
     define_macros=macros,
     extra_compile_args=compile_args,
     extra_link_args=link_args,
-    libraries=["m"],
+    libraries=libraries,
 )
 
 if __name__ == "__main__":

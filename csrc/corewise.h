@@ -31,8 +31,20 @@ typedef enum {
 typedef enum {
     CW_F32 = 0,
     CW_F64 = 1,
-    CW_NDTYPES = 2
+    CW_I32 = 2,        /* native int loops: rows with an int column, comparisons */
+    CW_I64 = 3,
+    CW_NDTYPES = 4
 } cw_dtype;
+
+/* FP-exception policy of a row (the fpe column of ops.def). */
+typedef enum {
+    CW_QUIET = 0,      /* never reports FP exceptions (as NumPy's loop) */
+    CW_FPE = 1,        /* reports them; the facade warns per np.errstate */
+    CW_VMATH = 2       /* as CW_FPE, but the flags of a vector-math loop are
+                          re-derived by a scalar libm pass whenever it raised
+                          any (libmvec raises spurious ones, e.g. invalid for
+                          exp(inf)); the vector results are kept */
+} cw_fpe_policy;
 
 typedef enum {
     CW_MAXDIMS = 64
@@ -45,7 +57,11 @@ typedef struct {
     int nin;              /* number of array inputs */
     int nout;             /* number of outputs */
     int cost;             /* relative cost per element, 1 = sqrt */
-    int max_ulp;          /* accuracy contract; 0 = correctly rounded */
+    int max_ulp;          /* accuracy contract (float64); 0 = exact */
+    int max_ulp_f32;      /* accuracy contract (float32) */
+    int int_loops;        /* 1: native int32/int64 loops */
+    int bool_out;         /* 1: the result is bool (predicates, comparisons) */
+    int fpe;              /* cw_fpe_policy */
 } cw_op_info;
 
 int cw_op_count(void);
@@ -59,6 +75,28 @@ int cw_unary_contig(int op, int dtype, ptrdiff_t n, const char *x, char *y);
 int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
                      const char *x, const ptrdiff_t *xstrides,
                      char *y, const ptrdiff_t *ystrides);
+
+/* ---- the math family (issue 5) ---- */
+
+/* z = f(x, y) over n elements; xs and ys are the item size (an array) or 0
+ * (a scalar repeated n times).  x and y are void * so that a scalar may be
+ * passed as a C double/float pointer. */
+int cw_binary_contig(int op, int dtype, ptrdiff_t n, const void *vx, ptrdiff_t xs,
+                     const void *vy, ptrdiff_t ys, char *z);
+
+/* z = f(x, y) over an ndim-dimensional strided iteration space (byte
+ * strides; zero strides broadcast). */
+int cw_binary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
+                      const char *x, const ptrdiff_t *xstrides,
+                      const char *y, const ptrdiff_t *ystrides,
+                      char *z, const ptrdiff_t *zstrides);
+
+/* NumPy's second names for rows (abs -> absolute, ...): target 0 gives the
+ * alias, 1 the row's name. */
+int cw_alias_count(void);
+const char *cw_alias_get(int i, int target);
+
+int cw_have_libmvec(void);            /* 1: transcendental loops use libmvec */
 
 /* ---- runtime (csrc/runtime.c) ---- */
 const char *cw_version(void);

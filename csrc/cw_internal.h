@@ -44,9 +44,11 @@ static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
     && defined(__GLIBC__) && !defined(CW_NATIVE)
 #define CW_DISPATCH __attribute__((target_clones("avx2", "default")))
+#define CW_DISPATCH_VM __attribute__((target_clones("avx512f", "avx2", "default")))
 #define CW_HAVE_DISPATCH 1
 #else
 #define CW_DISPATCH
+#define CW_DISPATCH_VM
 #define CW_HAVE_DISPATCH 0
 #endif
 

@@ -1,78 +1,196 @@
 /* corewise element-wise kernels, generated from the operation table.
  *
- * For every CW_UNARY row of ops.def and every dtype this file defines three
- * loops -- contiguous (vectorised; runtime ISA dispatch), in place, and
- * strided -- and one row of the descriptor table.  Two drivers serve every
- * operation: a contiguous 1-D one and an n-d strided one; both split the
- * flat iteration space into per-thread blocks (cw_parallel_run).
+ * For every row of ops.def and every dtype it supports this file defines
+ * the vectorised contiguous loops (runtime ISA dispatch; for binary rows
+ * also the variants with a scalar operand) and one row of the descriptor
+ * table.  One n-d driver serves every operation, unary and binary: it
+ * splits the flat iteration space into per-thread blocks
+ * (cw_parallel_run) and runs each 1-D stretch through the contiguous loop,
+ * via small gather/scatter buffers when strided.
  */
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
 #include "cw_scalar.h"
 
-typedef void (*cw_contig_fn)(ptrdiff_t n, const void *x, void *y);
-typedef void (*cw_inplace_fn)(ptrdiff_t n, void *y);
-typedef void (*cw_strided_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,
-                              char *y, ptrdiff_t ys);
+/* Every loop has one signature: n elements of x (and y) into z.  Binary
+ * rows get three variants: both operands arrays, x a scalar (stride 0), y
+ * a scalar; a unary row has only the first. */
+typedef void (*cw_kernel_fn)(ptrdiff_t n, const char *x, const char *y, char *z);
+/* Scalar re-evaluation for FP flags only (CW_VMATH rows): byte strides,
+ * nothing stored. */
+typedef void (*cw_check_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,
+                            const char *y, ptrdiff_t ys);
+
+enum { CW_VV = 0, CW_SV = 1, CW_VS = 2 };
 
 typedef struct {
-    cw_contig_fn contig;
-    cw_inplace_fn inplace;
-    cw_strided_fn strided;
-    ptrdiff_t itemsize;
-} cw_unary_loops;
+    cw_kernel_fn k[3];
+    ptrdiff_t isize, osize;   /* item sizes of the inputs and the output */
+    cw_check_fn check;        /* CW_VMATH rows: scalar flag pass, else NULL */
+} cw_loops;
 
 typedef struct {
     cw_op_info info;
-    cw_unary_loops loops[CW_NDTYPES];
+    cw_loops loops[CW_NDTYPES];
 } cw_op_entry;
 
-/* ---- loop generation ------------------------------------------------- */
+/* ---- loop generation ------------------------------------------------------ */
 
-#define CW_UNARY_LOOPS(NAME, T, SUF)                                          \
-    CW_DISPATCH static void cw_contig_##NAME##_##SUF(                         \
-        ptrdiff_t n, const void *vx, void *vy)                                \
+/* CW_BLK elements per vector block.  Each block is a `#pragma omp simd` loop
+ * with a constant trip count, so it compiles to vector code only (with
+ * libmvec calls for the transcendental rows) and never to a scalar
+ * remainder loop; the last partial block is padded (with a copy of its first
+ * element, which raises no new FP exception) and run through the same
+ * vector code.  Every element is therefore computed by the same
+ * instructions whatever its position, the thread count or the memory
+ * layout: results are bitwise reproducible although scalar libm and
+ * libmvec may differ in the last bit.  `omp simd` also declares that the
+ * loop has no cross-iteration dependence, which holds in place (z == x). */
+#define CW_BLK 64
+
+#define CW_XI(MODE, i) CW_XI_##MODE(i)
+#define CW_XI_CW_U(i) x[i]
+#define CW_YI_CW_U(i) 0
+#define CW_XI_CW_VV(i) x[i]
+#define CW_XI_CW_SV(i) x[0]
+#define CW_XI_CW_VS(i) x[i]
+#define CW_YI_CW_VV(i) y[i]
+#define CW_YI_CW_SV(i) y[i]
+#define CW_YI_CW_VS(i) y[0]
+#define CW_YI(MODE, i) CW_YI_##MODE(i)
+
+/* F(a, b) is the element expression; T the input type, O the output type. */
+/* ISA choice per op class: the libmvec rows (CW_VMATH) get an AVX-512
+ * clone too (measured here, 1 thread, 1M elements: float64 exp 0.60x ->
+ * 0.79x NumPy's time ratio, tanh 0.56x -> 0.76x, sin 1.7 -> 1.0 ms); the
+ * others keep avx2/default (AVX-512 sqrt measured 4-7% slower). */
+#define CW_ISA(FPE) CW_ISA_##FPE
+#define CW_ISA_CW_VMATH CW_DISPATCH_VM
+#define CW_ISA_CW_FPE CW_DISPATCH
+#define CW_ISA_CW_QUIET CW_DISPATCH
+
+#define CW_KERNEL(FN, MODE, T, O, F, ISA)                                     \
+    ISA static void FN(ptrdiff_t n, const char *vx, const char *vy,   \
+                               char *vz)                                      \
     {                                                                         \
-        const T *restrict x = (const T *)vx;                                  \
-        T *restrict y = (T *)vy;                                              \
-        for (ptrdiff_t i = 0; i < n; i++)                                     \
-            y[i] = cw_##NAME##_##SUF(x[i]);                                   \
-    }                                                                         \
-    CW_DISPATCH static void cw_inplace_##NAME##_##SUF(ptrdiff_t n, void *vy)  \
-    {                                                                         \
-        T *restrict y = (T *)vy;                                              \
-        for (ptrdiff_t i = 0; i < n; i++)                                     \
-            y[i] = cw_##NAME##_##SUF(y[i]);                                   \
-    }                                                                         \
-    static void cw_strided_##NAME##_##SUF(ptrdiff_t n, const char *x,         \
-                                          ptrdiff_t xs, char *y, ptrdiff_t ys)\
-    {                                                                         \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            T v;                                                              \
-            memcpy(&v, x + i * xs, sizeof v);                                 \
-            v = cw_##NAME##_##SUF(v);                                         \
-            memcpy(y + i * ys, &v, sizeof v);                                 \
+        const T *x = (const T *)vx;                                           \
+        const T *y = (const T *)vy;                                           \
+        O *z = (O *)vz;                                                       \
+        (void)y;                                                              \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + CW_BLK <= n; i += CW_BLK) {                                \
+            _Pragma("omp simd")                                               \
+            for (int j = 0; j < CW_BLK; j++)                                  \
+                z[i + j] = F(CW_XI(MODE, i + j), CW_YI(MODE, i + j));         \
+        }                                                                     \
+        if (i < n) {                                                          \
+            ptrdiff_t r = n - i;                                              \
+            T bx[CW_BLK], by[CW_BLK];                                         \
+            O bz[CW_BLK];                                                     \
+            for (int j = 0; j < CW_BLK; j++) {                                \
+                ptrdiff_t k = i + (j < r ? j : 0);                            \
+                bx[j] = CW_XI(MODE, k);                                       \
+                by[j] = CW_YI(MODE, k);                                       \
+            }                                                                 \
+            _Pragma("omp simd")                                               \
+            for (int j = 0; j < CW_BLK; j++)                                  \
+                bz[j] = F(bx[j], by[j]);                                      \
+            memcpy(z + i, bz, (size_t)r * sizeof(O));                         \
         }                                                                     \
     }
 
-#define CW_UNARY(NAME, E64, E32, COST, ULP, DOC)                                   \
-    CW_UNARY_LOOPS(NAME, float, f32)                                          \
-    CW_UNARY_LOOPS(NAME, double, f64)
-#include "ops.def"
-#undef CW_UNARY
+/* Adapters: the element expression as F(a, b) for unary and binary rows. */
+#define CW_ADAPT1(NAME, SUF, T, O)                                            \
+    static inline O cw_e_##NAME##_##SUF(T a, T b) { (void)b; return (O)cw_##NAME##_##SUF(a); }
+#define CW_ADAPT2(NAME, SUF, T, O)                                            \
+    static inline O cw_e_##NAME##_##SUF(T a, T b) { return (O)cw_##NAME##_##SUF(a, b); }
 
-#define CW_LOOPS(NAME, T, SUF)                                                \
-    { cw_contig_##NAME##_##SUF, cw_inplace_##NAME##_##SUF,                    \
-      cw_strided_##NAME##_##SUF, (ptrdiff_t)sizeof(T) }
+/* The scalar flag pass: the same element function, not vectorised (the
+ * volatile sink forbids it), so libm's scalar entry points run. */
+#define CW_CHECK(NAME, SUF, T)                                                \
+    static void cw_c_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
+                                    const char *y, ptrdiff_t ys)              \
+    {                                                                         \
+        volatile T sink;                                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            T a, b = 0;                                                       \
+            memcpy(&a, x + i * xs, sizeof a);                                 \
+            if (y)                                                            \
+                memcpy(&b, y + i * ys, sizeof b);                             \
+            sink = cw_e_##NAME##_##SUF(a, b);                                 \
+        }                                                                     \
+        (void)sink;                                                           \
+    }
+
+#define CW_LOOPS1(NAME, SUF, T, O, ISA)                                       \
+    CW_ADAPT1(NAME, SUF, T, O)                                                \
+    CW_KERNEL(cw_k_##NAME##_##SUF, CW_U, T, O, cw_e_##NAME##_##SUF, ISA)
+#define CW_LOOPS2(NAME, SUF, T, O, ISA)                                       \
+    CW_ADAPT2(NAME, SUF, T, O)                                                \
+    CW_KERNEL(cw_k_##NAME##_##SUF, CW_VV, T, O, cw_e_##NAME##_##SUF, ISA)     \
+    CW_KERNEL(cw_ks_##NAME##_##SUF, CW_SV, T, O, cw_e_##NAME##_##SUF, ISA)    \
+    CW_KERNEL(cw_kt_##NAME##_##SUF, CW_VS, T, O, cw_e_##NAME##_##SUF, ISA)
+
+#define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
+    CW_LOOPS1(NAME, f32, float, float, CW_ISA(FPE))                           \
+    CW_LOOPS1(NAME, f64, double, double, CW_ISA(FPE))                         \
+    CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
+    CW_IF_INT(EI)(CW_LOOPS1(NAME, i32, int32_t, int32_t, CW_DISPATCH)         \
+                  CW_LOOPS1(NAME, i64, int64_t, int64_t, CW_DISPATCH))
+#define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
+    CW_LOOPS2(NAME, f32, float, float, CW_ISA(FPE))                           \
+    CW_LOOPS2(NAME, f64, double, double, CW_ISA(FPE))                         \
+    CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
+    CW_IF_INT(EI)(CW_LOOPS2(NAME, i32, int32_t, int32_t, CW_DISPATCH)         \
+                  CW_LOOPS2(NAME, i64, int64_t, int64_t, CW_DISPATCH))
+#define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
+    CW_LOOPS1(NAME, f32, float, uint8_t, CW_DISPATCH)                         \
+    CW_LOOPS1(NAME, f64, double, uint8_t, CW_DISPATCH)
+#define CW_COMPARE(NAME, EF, EI, COST, DOC)                                   \
+    CW_LOOPS2(NAME, f32, float, uint8_t, CW_DISPATCH)                         \
+    CW_LOOPS2(NAME, f64, double, uint8_t, CW_DISPATCH)                        \
+    CW_LOOPS2(NAME, i32, int32_t, uint8_t, CW_DISPATCH)                       \
+    CW_LOOPS2(NAME, i64, int64_t, uint8_t, CW_DISPATCH)
+#include "ops.def"
+
+/* ---- the descriptor table ------------------------------------------------------ */
+
+#define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0, NULL }
+#define CW_L1(NAME, SUF, T, O, ...)                                           \
+    { { cw_k_##NAME##_##SUF, NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+#define CW_L2(NAME, SUF, T, O, ...)                                           \
+    { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
+      sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+/* the flag pass of a float loop, for CW_VMATH rows */
+#define CW_CHK(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
+#define CW_INTL(EI, L, NAME) CW_CAT(CW_INTL_, CW_HAS_INT(EI))(L, NAME)
+#define CW_INTL_0(L, NAME) CW_NOLOOPS, CW_NOLOOPS
+#define CW_INTL_1(L, NAME)                                                    \
+    L(NAME, i32, int32_t, int32_t), L(NAME, i64, int64_t, int64_t)
 
 static const cw_op_entry cw_ops[] = {
-#define CW_UNARY(NAME, E64, E32, COST, ULP, DOC)                                   \
-    { { #NAME, DOC, 1, 1, COST, ULP },                                             \
-      { CW_LOOPS(NAME, float, f32), CW_LOOPS(NAME, double, f64) } },
+#define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
+    { { #NAME, DOC, 1, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
+      { CW_L1(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
+        CW_L1(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
+        CW_INTL(EI, CW_L1, NAME) } },
+#define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
+    { { #NAME, DOC, 2, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
+      { CW_L2(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
+        CW_L2(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
+        CW_INTL(EI, CW_L2, NAME) } },
+#define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
+    { { #NAME, DOC, 1, 1, COST, 0, 0, 0, 1, CW_QUIET },                       \
+      { CW_L1(NAME, f32, float, uint8_t), CW_L1(NAME, f64, double, uint8_t),  \
+        CW_NOLOOPS, CW_NOLOOPS } },
+#define CW_COMPARE(NAME, EF, EI, COST, DOC)                                   \
+    { { #NAME, DOC, 2, 1, COST, 0, 0, 1, 1, CW_QUIET },                       \
+      { CW_L2(NAME, f32, float, uint8_t), CW_L2(NAME, f64, double, uint8_t),  \
+        CW_L2(NAME, i32, int32_t, uint8_t), CW_L2(NAME, i64, int64_t, uint8_t) } },
 #include "ops.def"
-#undef CW_UNARY
 };
 
 #define CW_NOPS ((int)(sizeof cw_ops / sizeof cw_ops[0]))
@@ -84,44 +202,145 @@ const cw_op_info *cw_op_get(int op)
     return (op >= 0 && op < CW_NOPS) ? &cw_ops[op].info : NULL;
 }
 
+static const char *const cw_aliases[][2] = {
+#define CW_ALIAS(ALIAS, NAME) { #ALIAS, #NAME },
+#include "ops.def"
+};
+
+int cw_alias_count(void) { return (int)(sizeof cw_aliases / sizeof cw_aliases[0]); }
+
+const char *cw_alias_get(int i, int target)
+{
+    if (i < 0 || i >= cw_alias_count())
+        return NULL;
+    return cw_aliases[i][target ? 1 : 0];
+}
+
+int cw_have_libmvec(void) { return CW_HAVE_LIBMVEC; }
+
 /* ---- drivers ------------------------------------------------------------ */
 
-/* One 1-D run: the contiguous (or in-place) SIMD loop when both strides are
- * the item size, else the strided loop. */
-static void run1(const cw_unary_loops *L, ptrdiff_t n, const char *x,
-                 ptrdiff_t xs, char *y, ptrdiff_t ys)
+/* Strided runs go through small contiguous buffers (gather, the same
+ * vector kernel, scatter), so they compute every element exactly as the
+ * contiguous path does.  CW_BUF is a multiple of CW_BLK. */
+#define CW_BUF 512
+
+static void gather(char *dst, const char *src, ptrdiff_t s, ptrdiff_t n, ptrdiff_t sz)
 {
-    if (xs == L->itemsize && ys == L->itemsize) {
-        if (x == y)
-            L->inplace(n, y);
-        else
-            L->contig(n, x, y);
+    switch (sz) {
+    case 8: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + 8 * i, src + i * s, 8); break;
+    case 4: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + 4 * i, src + i * s, 4); break;
+    default: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + sz * i, src + i * s, (size_t)sz);
+    }
+}
+
+static void scatter(char *dst, ptrdiff_t s, const char *src, ptrdiff_t n, ptrdiff_t sz)
+{
+    switch (sz) {
+    case 8: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + i * s, src + 8 * i, 8); break;
+    case 4: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + i * s, src + 4 * i, 4); break;
+    case 1: for (ptrdiff_t i = 0; i < n; i++) dst[i * s] = src[i]; break;
+    default: for (ptrdiff_t i = 0; i < n; i++) memcpy(dst + i * s, src + sz * i, (size_t)sz);
+    }
+}
+
+#define CW_FE_ALL (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
+
+CW_DISPATCH static int any_nonfinite(const char *z, ptrdiff_t m, ptrdiff_t sz)
+{
+    unsigned acc = 0;
+    if (sz == 8) {
+        const uint64_t e = 0x7ff0000000000000u;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            uint64_t v;
+            memcpy(&v, z + 8 * i, 8);
+            acc |= (v & e) == e;
+        }
     } else {
-        L->strided(n, x, xs, y, ys);
+        const uint32_t e = 0x7f800000u;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            uint32_t v;
+            memcpy(&v, z + 4 * i, 4);
+            acc |= (v & e) == e;
+        }
+    }
+    return acc != 0;
+}
+
+/* Run a kernel; for a CW_VMATH row whose vector code raised any FP flag,
+ * re-derive the flags with the scalar pass (flags raised before, by other
+ * stretches of this block, are kept).  The inputs must not alias z. */
+static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
+                 const char *py, char *pz)
+{
+    if (!L->check) {
+        L->k[mode](m, px, py, pz);
+        return;
+    }
+    int prev = fetestexcept(CW_FE_ALL);
+    feclearexcept(CW_FE_ALL);
+    L->k[mode](m, px, py, pz);
+    /* libmvec may also miss a flag (pow(0, -inf) raises no divide-by-zero);
+     * every missed divide/overflow/invalid leaves an inf or NaN behind. */
+    if (fetestexcept(CW_FE_ALL) || any_nonfinite(pz, m, L->osize)) {
+        feclearexcept(CW_FE_ALL);
+        L->check(m, px, mode == CW_SV ? 0 : L->isize, py, mode == CW_VS ? 0 : L->isize);
+    }
+    if (prev)
+        feraiseexcept(prev);
+}
+
+/* One 1-D run of n elements with byte strides (y unused when nin == 1). */
+static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
+                 ptrdiff_t xs, const char *y, ptrdiff_t ys, char *z, ptrdiff_t zs)
+{
+    const ptrdiff_t isz = L->isize, osz = L->osize;
+    const int xc = xs == isz, x0 = xs == 0;
+    const int yc = nin < 2 || ys == isz, y0 = nin == 2 && ys == 0;
+    /* in place with a flag pass: the inputs go through buffers */
+    const int alias = L->check && (z == x || (nin == 2 && z == y));
+    if (zs == osz && !alias) {
+        if (xc && yc) {
+            call(L, CW_VV, n, x, nin == 2 ? y : NULL, z);
+            return;
+        }
+        if (x0 && yc && nin == 2) {
+            call(L, CW_SV, n, x, y, z);
+            return;
+        }
+        if (xc && y0) {
+            call(L, CW_VS, n, x, y, z);
+            return;
+        }
+    }
+    _Alignas(64) char bx[CW_BUF * 8], by[CW_BUF * 8], bz[CW_BUF * 8];
+    /* A zero-stride operand stays a scalar (unless both are). */
+    int mode = (x0 && nin == 2 && !y0) ? CW_SV : (y0 && !x0) ? CW_VS : CW_VV;
+    for (ptrdiff_t off = 0; off < n; off += CW_BUF) {
+        ptrdiff_t m = n - off < CW_BUF ? n - off : CW_BUF;
+        const char *px = x + off * xs, *py = nin == 2 ? y + off * ys : NULL;
+        if (mode != CW_SV && (!xc || alias)) {
+            gather(bx, px, xs, m, isz);
+            px = bx;
+        }
+        if (nin == 2 && mode != CW_VS && (ys != isz || alias)) {
+            gather(by, py, ys, m, isz);
+            py = by;
+        }
+        char *pz = zs == osz ? z + off * zs : bz;
+        call(L, mode, m, px, py, pz);
+        if (pz == bz)
+            scatter(z + off * zs, zs, bz, m, osz);
     }
 }
 
 typedef struct {
-    const cw_unary_loops *L;
-    const char *x;
-    char *y;
-} contig_ctx;
-
-static void contig_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
-{
-    const contig_ctx *c = (const contig_ctx *)vctx;
-    ptrdiff_t sz = c->L->itemsize;
-    run1(c->L, hi - lo, c->x + lo * sz, sz, c->y + lo * sz, sz);
-}
-
-typedef struct {
-    const cw_unary_loops *L;
-    int ndim;
+    const cw_loops *L;
+    int nin, ndim;
     const ptrdiff_t *shape;
-    const char *x;
-    const ptrdiff_t *xs;
-    char *y;
-    const ptrdiff_t *ys;
+    const char *x, *y;
+    char *z;
+    const ptrdiff_t *xs, *ys, *zs;   /* byte strides (ys NULL when nin == 1) */
 } nd_ctx;
 
 /* Elements [lo, hi) of the C-order flattening of the iteration space. */
@@ -139,12 +358,16 @@ static void nd_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
         ptrdiff_t cnt = c->shape[last] - idx[last];
         if (cnt > hi - lo)
             cnt = hi - lo;
-        ptrdiff_t xo = 0, yo = 0;
+        ptrdiff_t xo = 0, yo = 0, zo = 0;
         for (int d = 0; d <= last; d++) {
             xo += idx[d] * c->xs[d];
-            yo += idx[d] * c->ys[d];
+            if (c->nin == 2)
+                yo += idx[d] * c->ys[d];
+            zo += idx[d] * c->zs[d];
         }
-        run1(c->L, cnt, c->x + xo, c->xs[last], c->y + yo, c->ys[last]);
+        run1(c->L, c->nin, cnt, c->x + xo, c->xs[last],
+             c->nin == 2 ? c->y + yo : NULL, c->nin == 2 ? c->ys[last] : 0,
+             c->z + zo, c->zs[last]);
         lo += cnt;
         idx[last] += cnt;
         for (int d = last; d > 0 && idx[d] == c->shape[d]; d--) {
@@ -154,43 +377,34 @@ static void nd_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
     }
 }
 
-static int lookup(int op, int dtype, const cw_unary_loops **L)
+static int lookup(int op, int nin, int dtype, const cw_loops **L)
 {
-    if (op < 0 || op >= CW_NOPS)
+    if (op < 0 || op >= CW_NOPS || cw_ops[op].info.nin != nin)
         return CW_EOP;
-    if (dtype < 0 || dtype >= CW_NDTYPES)
+    if (dtype < 0 || dtype >= CW_NDTYPES || !cw_ops[op].loops[dtype].k[0])
         return CW_EDTYPE;
     *L = &cw_ops[op].loops[dtype];
     return CW_OK;
 }
 
-int cw_unary_contig(int op, int dtype, ptrdiff_t n, const char *x, char *y)
+/* The FP flags an op reports: none for the CW_QUIET rows. */
+static int fpe_filter(int op, int flags)
 {
-    const cw_unary_loops *L;
-    int rc = lookup(op, dtype, &L);
-    if (rc != CW_OK)
-        return rc;
-    if (n < 0)
-        return CW_ESHAPE;
-    if (n == 0)
-        return CW_OK;
-    if (!x || !y)
-        return CW_ENULL;
-    /* Partial overlap would make the result depend on the schedule. */
-    uintptr_t xa = (uintptr_t)x, ya = (uintptr_t)y;
-    uintptr_t bytes = (uintptr_t)n * (uintptr_t)L->itemsize;
-    if (xa != ya && xa < ya + bytes && ya < xa + bytes)
-        return CW_EOVERLAP;
-    contig_ctx c = { L, x, y };
-    return cw_parallel_run(n, cw_ops[op].info.cost, contig_block, &c);
+    return cw_ops[op].info.fpe == CW_QUIET ? 0 : flags;
 }
 
-int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
-                     const char *x, const ptrdiff_t *xstrides,
-                     char *y, const ptrdiff_t *ystrides)
+static int overlaps(const char *a, ptrdiff_t abytes, const char *b, ptrdiff_t bbytes)
 {
-    const cw_unary_loops *L;
-    int rc = lookup(op, dtype, &L);
+    uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    return pa != pb && pa < pb + (uintptr_t)bbytes && pb < pa + (uintptr_t)abytes;
+}
+
+static int run_nd(int op, int dtype, int nin, int ndim, const ptrdiff_t *shape,
+                  const char *x, const ptrdiff_t *xs, const char *y,
+                  const ptrdiff_t *ys, char *z, const ptrdiff_t *zs)
+{
+    const cw_loops *L;
+    int rc = lookup(op, nin, dtype, &L);
     if (rc != CW_OK)
         return rc;
     if (ndim < 1 || ndim > CW_MAXDIMS)
@@ -203,8 +417,65 @@ int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
     }
     if (n == 0)
         return CW_OK;
+    if (!x || !z || (nin == 2 && !y))
+        return CW_ENULL;
+    nd_ctx c = { L, nin, ndim, shape, x, y, z, xs, ys, zs };
+    return fpe_filter(op, cw_parallel_run(n, cw_ops[op].info.cost, nd_block, &c));
+}
+
+int cw_unary_contig(int op, int dtype, ptrdiff_t n, const char *x, char *y)
+{
+    const cw_loops *L;
+    int rc = lookup(op, 1, dtype, &L);
+    if (rc != CW_OK)
+        return rc;
+    if (n < 0)
+        return CW_ESHAPE;
+    if (n == 0)
+        return CW_OK;
     if (!x || !y)
         return CW_ENULL;
-    nd_ctx c = { L, ndim, shape, x, xstrides, y, ystrides };
-    return cw_parallel_run(n, cw_ops[op].info.cost, nd_block, &c);
+    /* Partial overlap would make the result depend on the schedule. */
+    if (overlaps(x, n * L->isize, y, n * L->osize))
+        return CW_EOVERLAP;
+    ptrdiff_t xs = L->isize, ys = L->osize;
+    return run_nd(op, dtype, 1, 1, &n, x, &xs, NULL, NULL, y, &ys);
+}
+
+int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
+                     const char *x, const ptrdiff_t *xstrides,
+                     char *y, const ptrdiff_t *ystrides)
+{
+    return run_nd(op, dtype, 1, ndim, shape, x, xstrides, NULL, NULL, y, ystrides);
+}
+
+int cw_binary_contig(int op, int dtype, ptrdiff_t n, const void *vx, ptrdiff_t xs,
+                     const void *vy, ptrdiff_t ys, char *z)
+{
+    const cw_loops *L;
+    const char *x = (const char *)vx, *y = (const char *)vy;
+    int rc = lookup(op, 2, dtype, &L);
+    if (rc != CW_OK)
+        return rc;
+    if (n < 0)
+        return CW_ESHAPE;
+    if (n == 0)
+        return CW_OK;
+    if (!x || !y || !z)
+        return CW_ENULL;
+    if ((xs != 0 && xs != L->isize) || (ys != 0 && ys != L->isize))
+        return CW_ESHAPE;
+    if (overlaps(x, xs ? n * xs : L->isize, z, n * L->osize)
+        || overlaps(y, ys ? n * ys : L->isize, z, n * L->osize))
+        return CW_EOVERLAP;
+    ptrdiff_t zs = L->osize;
+    return run_nd(op, dtype, 2, 1, &n, x, &xs, y, &ys, z, &zs);
+}
+
+int cw_binary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
+                      const char *x, const ptrdiff_t *xstrides,
+                      const char *y, const ptrdiff_t *ystrides,
+                      char *z, const ptrdiff_t *zstrides)
+{
+    return run_nd(op, dtype, 2, ndim, shape, x, xstrides, y, ystrides, z, zstrides);
 }

@@ -16,12 +16,15 @@ Cases
   --reduce       sum and max of 32M float64 against a parallel read of the
                  same bytes (the roof for reductions); sum and max of 256K
                  float64 (in cache); nonzero of a 32M bool array, half true
-
   --evaluate     corewise.evaluate on 10M float64 (--evaluate-size): four
                  expressions, NumPy vs numexpr (if importable) vs evaluate
                  with out=, per thread count, against the copy roof of the
                  bytes the fused loop moves; plus the first-call compile
                  time (fresh cache) and the cached-call overhead
+  --math         the math family: exp, log, sin, cos, tanh on 4M float64 and
+                 float32 (out=); add, multiply, absolute on --large float64
+                 against the parallel copy of the bytes they move; calls on
+                 1000 elements against NumPy
 """
 import json
 import statistics
@@ -53,6 +56,8 @@ def add_arguments(p):
                         "NumPy and numexpr")
     p.add_argument("--evaluate-size", type=int, default=10 * 10**6,
                    help="elements of the evaluate cases (default 10M)")
+    p.add_argument("--math", action="store_true",
+                   help="also run the math-family cases (transcendentals, binary ops)")
 
 
 def _thread_counts(spec):
@@ -317,6 +322,48 @@ def bench_evaluate(rows, tcounts, repeats, n):
     for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
         _row(rows, "eval call-100", impl, 1, t)
 
+def bench_math(rows, tcounts, repeats, n_trans, n_large):
+    """The math family: compute-bound transcendentals, memory-bound binary
+    and unary ops against the copy roof, and the per-call cost."""
+    import corewise as cw
+    rng = np.random.default_rng(5)
+    for name, lo, hi in (("exp", -50, 50), ("log", 1e-3, 1e3), ("sin", -100, 100),
+                         ("cos", -100, 100), ("tanh", -5, 5)):
+        for dt in (np.float64, np.float32):
+            x = rng.uniform(lo, hi, n_trans).astype(dt)
+            y = np.empty_like(x)
+            npf, cwf = getattr(np, name), getattr(cw, name)
+            size = f"{n_trans // 2**20}M" if n_trans % 2**20 == 0 else str(n_trans)
+            _scaling(rows, f"{name}-{size}-{np.dtype(dt).name}", lambda: npf(x, out=y),
+                     lambda: cwf(x, out=y), tcounts, max(3, repeats // 2), 0.05)
+    x = rng.uniform(-1, 1, n_large)
+    w = rng.uniform(-1, 1, n_large)
+    z = np.empty_like(x)
+    size = f"{n_large // 2**20}M" if n_large % 2**20 == 0 else str(n_large)
+    for name, args in (("add", (x, w)), ("multiply", (x, w)), ("absolute", (x,))):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        moved = (len(args) + 1) * x.nbytes           # bytes read + written
+        half = moved // 2                             # a copy of half moves as much
+        src = np.empty(half // 8 + 1)
+        dst = np.empty_like(src)
+        sb, db = ffi.from_buffer(src), ffi.from_buffer(dst)
+        _scaling(rows, f"{name}-{size}", lambda: npf(*args, out=z), lambda: cwf(*args, out=z),
+                 tcounts, max(3, repeats // 2), 0.05, nbytes=moved,
+                 roof_fn=lambda: lib.cw_parallel_copy(half, sb, db))
+        del src, dst
+    a, b = rng.uniform(size=1000), rng.uniform(size=1000)
+    o = np.empty(1000)
+    cases = [("numpy add out=", lambda: np.add(a, b, out=o)),
+             ("corewise add out=", lambda: cw.add(a, b, out=o)),
+             ("numpy add alloc", lambda: np.add(a, b)),
+             ("corewise add alloc", lambda: cw.add(a, b)),
+             ("numpy add scalar", lambda: np.add(a, 2.0)),
+             ("corewise add scalar", lambda: cw.add(a, 2.0)),
+             ("numpy exp out=", lambda: np.exp(a, out=o)),
+             ("corewise exp out=", lambda: cw.exp(a, out=o))]
+    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
+        _row(rows, "call-1000", impl, 1, t)
+
 
 def format_rows(rows):
     cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy", "speedup_vs_numexpr",
@@ -349,6 +396,9 @@ def run(args):
 
     if args.evaluate:
         bench_evaluate(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
+
+    if args.math:
+        bench_math(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20, large)
     if args.json:
         print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
     else:

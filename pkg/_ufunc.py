@@ -3,8 +3,10 @@ operation in the C table, plus a lean fast path for the common case.
 
 Flow of a call (see ../shared/ARCHITECTURE.md):
   1. normalise: array conversion, dtype resolution by NumPy's own rules
-     (ufunc.resolve_dtypes), out= checks, broadcasting of the input to out,
-     overlap handling (the input is copied first if it partially overlaps out);
+     (ufunc.resolve_dtypes, Python scalars passed as weak types as NumPy 2
+     does; cached), broadcasting (NumPy's rules, zero strides, no copy),
+     out= checks, overlap handling (an input is copied first if it
+     partially overlaps out);
   2. classify the layout: C-contiguous pair -> contiguous kernel; otherwise
      dimensions are sorted by stride and merged where possible, and shape +
      byte strides go to the strided kernel (no copy of the input);
@@ -18,18 +20,31 @@ from ._lib import cstr, ffi, lib
 _ndarray = np.ndarray
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
-_LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64}
+_I32 = np.dtype(np.int32)
+_I64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+_LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64}
+# Integer/bool loop dtypes NumPy may pick, and the native width that holds
+# them exactly (results are cast back, so wrap-around matches NumPy's).
+# uint64 has no exact native twin: such calls are left to NumPy.
+_INT_LOOP = {np.dtype(t): (_I32 if np.dtype(t).itemsize < 4 or t is np.int32 else _I64)
+             for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32,
+                       np.uint32, np.int64)}
 _fb = ffi.from_buffer
 _empty = np.empty
 _contig = lib.cw_unary_contig
 _strided = lib.cw_unary_strided
+_bcontig = lib.cw_binary_contig
+_bstrided = lib.cw_binary_strided
 _MAXDIMS = lib.CW_MAXDIMS
+_WEAK = (float, int)  # Python scalars NumPy 2 treats as weakly typed
 
 
 class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
-    __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "ufunc", "_types")
+    __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
+                 "int_loops", "bool_out", "quiet", "ufunc", "_types")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -39,19 +54,37 @@ class Op:
         self.nin = info.nin
         self.nout = info.nout
         self.cost = info.cost
-        self.max_ulp = info.max_ulp
+        self.max_ulp = info.max_ulp          # float64
+        self.max_ulp_f32 = info.max_ulp_f32
+        self.int_loops = bool(info.int_loops)
+        self.bool_out = bool(info.bool_out)
+        self.quiet = info.fpe == lib.CW_QUIET
         self.ufunc = getattr(np, self.name)  # NumPy's twin: the type oracle
         self._types = {}
 
     def __repr__(self):
         return f"<corewise op {self.name} (nin={self.nin}, cost={self.cost})>"
 
-    def resolve(self, dt):
-        """(loop dtype, result dtype) for an input dtype, by NumPy's rules."""
-        r = self._types.get(dt)
-        if r is None:
-            r = self._types[dt] = _resolve(self, dt)
+    def ulp(self, dtype):
+        """The accuracy contract for a loop dtype (float32 or float64)."""
+        return self.max_ulp_f32 if np.dtype(dtype) == _F32 else self.max_ulp
+
+    def loop(self, *key):
+        """How to compute for these operand types (dtypes, or float/int for
+        Python scalars): (loop dtype, output loop dtype, NumPy's input dtypes,
+        result dtype), or None when there is no native loop and NumPy's own
+        computes the call.  NumPy's rules decide; cached per key."""
+        r = self._types.get(key, False)
+        if r is False:
+            r = self._types[key] = _resolve(self, key)
         return r
+
+    def resolve(self, dt):
+        """(loop dtype, result dtype) for a unary op's input dtype."""
+        r = self.loop(dt)
+        if r is None:
+            _fail(self, f"no native loop for dtype {dt}")
+        return r[0], r[3]
 
 
 def _fail(op, msg, exc=TypeError):
@@ -69,23 +102,34 @@ _KIND_NAMES = {
 }
 
 
-def _resolve(op, dt):
-    msg = _KIND_NAMES.get(dt.kind)
-    if msg is not None:
-        _fail(op, msg.format(dt=dt, name=op.name))
+def _resolve(op, key):
+    for dt in key:
+        msg = _KIND_NAMES.get(getattr(dt, "kind", None))
+        if msg is not None:
+            _fail(op, msg.format(dt=dt, name=op.name))
     try:
-        _, res = op.ufunc.resolve_dtypes((dt, None))
+        dts = op.ufunc.resolve_dtypes(key + (None,))
     except TypeError:
-        _fail(op, f"numpy.{op.name} has no loop for dtype {dt}")
-    res = np.dtype(res)
-    if res == _F64:
-        return _F64, _F64
-    if res == _F32 or res == np.float16:
-        # float16 results are computed in float32 and rounded once, exactly
-        # as NumPy's own half-precision loops do.
-        return _F32, res
-    _fail(op, f"dtype {res} (from input dtype {dt}) is not supported: corewise "
-              f"computes in float32/float64 only; use numpy.{op.name} for it")
+        names = ", ".join(getattr(k, "__name__", str(k)) for k in key)
+        _fail(op, f"numpy.{op.name} has no loop for dtype{'s' * (len(key) > 1)} {names}")
+    ins, res = [np.dtype(d) for d in dts[:-1]], np.dtype(dts[-1])
+    dt = ins[0]
+    if any(d != dt for d in ins):
+        return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
+    if dt == _F64:
+        loop = _F64
+    elif dt == _F32 or dt == np.float16:
+        # float16 is computed in float32 and rounded once, exactly as
+        # NumPy's own half-precision loops do.
+        loop = _F32
+    elif dt.kind == "f":
+        _fail(op, f"dtype {dt} is not supported: corewise computes in float32/float64 "
+                  f"only; use numpy.{op.name} for it")
+    elif op.int_loops and dt in _INT_LOOP:
+        loop = _INT_LOOP[dt]
+    else:
+        return None  # e.g. floor/sign/fmod of integers: NumPy's own loop
+    return loop, (_BOOL if op.bool_out else loop), tuple(ins), res
 
 
 _HOOKS = ("__array_ufunc__", "__array_function__", "__array_wrap__", "__array_finalize__")
@@ -169,22 +213,24 @@ def _needs_input_copy(x, y):
 
 
 def collapse(shape, *strides):
-    """Drop unit dimensions, order the rest by stride (outermost first; the
-    last stride list -- the output's -- decides first) and merge neighbours
-    that are contiguous in every array.  Returns (shape, *strides)."""
+    """Drop unit dimensions, order the rest by the last array's (the
+    output's) stride, outermost first, and merge neighbours that are
+    contiguous in every array.  Returns (shape, *strides)."""
     dims = sorted((d for d in zip(shape, *strides) if d[0] != 1),
                   key=lambda d: tuple(abs(s) for s in d[:0:-1]), reverse=True)
+    k = len(strides)
     if not dims:
-        return ([1],) + tuple([0] for _ in strides)
+        return ([1],) + tuple([0] for _ in range(k))
     merged = [list(dims[0])]
     for d in dims[1:]:
-        m, n = merged[-1], d[0]
-        if all(m[k] == d[k] * n for k in range(1, len(d))):
+        m = merged[-1]
+        n = d[0]
+        if all(m[i] == d[i] * n for i in range(1, k + 1)):
             m[0] *= n
             m[1:] = d[1:]
         else:
             merged.append(list(d))
-    return tuple([m[k] for m in merged] for k in range(len(strides) + 1))
+    return tuple([d[i] for d in merged] for i in range(k + 1))
 
 
 def run_unary(op, code, x, y):
@@ -197,8 +243,7 @@ def run_unary(op, code, x, y):
     shape, xs, ys = collapse(y.shape, x.strides, y.strides)
     xp = ffi.cast("char *", _addr(x))
     yp = ffi.cast("char *", _addr(y))
-    isz = y.itemsize
-    if len(shape) == 1 and xs[0] == isz and ys[0] == isz:
+    if len(shape) == 1 and xs[0] == x.itemsize and ys[0] == y.itemsize:
         rc = _contig(op.id, code, shape[0], xp, yp)
     else:
         rc = _strided(op.id, code, len(shape), ffi.new("ptrdiff_t[]", shape),
@@ -206,71 +251,194 @@ def run_unary(op, code, x, y):
     check(rc, op.name)
 
 
-def unary_general(op, x, out):
-    """Every unary call that the fast path does not take comes here."""
-    x = as_input(op, x)
-    loop_dt, res_dt = op.resolve(x.dtype)
-    code = _LOOP_CODE[loop_dt]
-    if x.dtype != loop_dt:
-        x = x.astype(loop_dt)  # int/bool/float16/byte-swapped input: one cast
+def _bstrides(a, shape):
+    """Byte strides of ``a`` broadcast to ``shape`` (0 where it repeats)."""
+    pad = len(shape) - a.ndim
+    return [0 if i < pad or a.shape[i - pad] == 1 else a.strides[i - pad]
+            for i in range(len(shape))]
+
+
+def run_binary(op, code, x, y, z):
+    """z[...] = op(x, y) for loop-dtype inputs that broadcast to z's shape,
+    without partial overlap with z."""
+    if z.size == 0:
+        return
+    xs, ys = _bstrides(x, z.shape), _bstrides(y, z.shape)
+    shape, xs, ys, zs = collapse(z.shape, xs, ys, z.strides)
+    xp = ffi.cast("char *", _addr(x))
+    yp = ffi.cast("char *", _addr(y))
+    zp = ffi.cast("char *", _addr(z))
+    isz = x.itemsize
+    if len(shape) == 1 and zs[0] == z.itemsize and xs[0] in (0, isz) and ys[0] in (0, isz):
+        rc = _bcontig(op.id, code, shape[0], xp, xs[0], yp, ys[0], zp)
+    else:
+        new = ffi.new
+        rc = _bstrided(op.id, code, len(shape), new("ptrdiff_t[]", shape),
+                       xp, new("ptrdiff_t[]", xs), yp, new("ptrdiff_t[]", ys),
+                       zp, new("ptrdiff_t[]", zs))
+    check(rc, op.name)
+
+
+def _operand(op, v):
+    """An operand as (ndarray, resolution key): Python float/int scalars are
+    weakly typed (NumPy 2: float32 array + 2.0 stays float32)."""
+    t = type(v)
+    if t in _WEAK:
+        return None, t
+    if t is complex:
+        _fail(op, f"complex input is not supported yet; use numpy.{op.name}")
+    a = as_input(op, v)
+    return a, a.dtype
+
+
+def _to_loop(v, a, np_dt, loop_dt):
+    """Operand as an array of the loop dtype (one cast at most).  Python
+    scalars convert through NumPy's loop dtype first, so out-of-range
+    integers raise OverflowError exactly as in NumPy."""
+    if a is None:
+        a = np.asarray(v, dtype=np_dt)
+    return a if a.dtype == loop_dt else a.astype(loop_dt)
+
+
+def _deliver(op, shape, loop_out, res_dt, out, compute, inputs):
+    """Allocate or validate out=, then compute(z) into it (through a
+    temporary where a cast or an aliasing out needs one)."""
     if out is None:
-        y = np.empty_like(x, dtype=loop_dt)
-        run_unary(op, code, x, y)
-        if res_dt != loop_dt:
-            y = y.astype(res_dt)
-        return y[()] if y.ndim == 0 else y
-    out, arr = check_out(op, out, x.shape, res_dt)
-    if x.shape != arr.shape:
-        x = np.broadcast_to(x, arr.shape)
-    if arr.dtype == loop_dt and res_dt == loop_dt and not _internal_overlap(arr):
-        if _needs_input_copy(x, arr):
-            x = x.copy()
-        run_unary(op, code, x, arr)
+        z = _empty(shape, loop_out)
+        compute(z, inputs)
+        if res_dt != loop_out:
+            z = z.astype(res_dt)
+        return z[()] if z.ndim == 0 else z
+    out, arr = check_out(op, out, shape, res_dt)
+    if arr.dtype == loop_out and res_dt == loop_out and not _internal_overlap(arr):
+        inputs = [a.copy() if _needs_input_copy(a, arr) else a for a in inputs]
+        compute(arr, inputs)
     else:
         # Cast on the way out (or an out whose elements alias each other):
         # compute into a temporary, round to the result dtype, then copy.
-        y = np.empty(arr.shape, loop_dt)
-        run_unary(op, code, x, y)
-        if res_dt != loop_dt:
-            y = y.astype(res_dt)
-        np.copyto(arr, y, casting="unsafe")
+        z = _empty(arr.shape, loop_out)
+        compute(z, inputs)
+        if res_dt != loop_out:
+            z = z.astype(res_dt)
+        np.copyto(arr, z, casting="unsafe")
     return out
+
+
+def _numpy_fallback(op, args, out):
+    """No native loop for these dtypes (e.g. integer floor, uint64
+    maximum): NumPy's own loop computes the call, single-threaded."""
+    kw = {} if out is None else {"out": out}
+    return op.ufunc(*args, **kw)
+
+
+def unary_general(op, x, out):
+    """Every unary call that the fast path does not take comes here."""
+    a, key = _operand(op, x)
+    r = op.loop(key)
+    if r is None:
+        return _numpy_fallback(op, (x,), out)
+    loop_dt, loop_out, ins, res_dt = r
+    a = _to_loop(x, a, ins[0], loop_dt)
+    code = _LOOP_CODE[loop_dt]
+    shape = a.shape
+    if out is not None:
+        shape = check_out(op, out, shape, res_dt)[1].shape
+
+    def compute(z, inputs):
+        v = inputs[0]
+        run_unary(op, code, v if v.shape == z.shape else np.broadcast_to(v, z.shape), z)
+    return _deliver(op, shape, loop_out, res_dt, out, compute, [a])
+
+
+def binary_general(op, x, y, out):
+    """Every binary call that the fast path does not take comes here."""
+    a, ka = _operand(op, x)
+    b, kb = _operand(op, y)
+    r = op.loop(ka, kb)
+    if r is None:
+        return _numpy_fallback(op, (x, y), out)
+    loop_dt, loop_out, ins, res_dt = r
+    try:
+        a = _to_loop(x, a, ins[0], loop_dt)
+        b = _to_loop(y, b, ins[1], loop_dt)
+    except OverflowError:
+        # an out-of-range Python int: NumPy raises, or (comparisons)
+        # compares exactly -- either way NumPy's own answer
+        return _numpy_fallback(op, (x, y), out)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        _fail(op, f"operands could not be broadcast together with shapes {a.shape} {b.shape}",
+              ValueError)
+    code = _LOOP_CODE[loop_dt]
+
+    def compute(z, inputs):
+        run_binary(op, code, inputs[0], inputs[1], z)
+    return _deliver(op, shape, loop_out, res_dt, out, compute, [a, b])
+
+
+def _docstring(op):
+    args = "x" if op.nin == 1 else "x1, x2"
+    what = ("``x``: array-like" if op.nin == 1 else
+            "``x1, x2``: array-likes or Python scalars, broadcast together as in NumPy")
+    return (
+        f"{op.doc}\n\n"
+        f"Drop-in for ``numpy.{op.name}({args}, out=None)``: same result dtype (NumPy's\n"
+        "own type resolution), values (see the accuracy contract in the README:\n"
+        f"at most {op.max_ulp} ULP in float64, {op.max_ulp_f32} ULP in float32), shape and\n"
+        f"errors, computed on all cores.  {what}; any layout (views, transposes,\n"
+        "negative and zero strides) is read without copying.  ``out``: ndarray written\n"
+        "in place (the result is cast with 'same_kind' casting); returned.  A 0-d\n"
+        "result without ``out`` is returned as a NumPy scalar, like NumPy.\n"
+    )
+
+
+def _finish(f, op, name=None):
+    f.__name__ = f.__qualname__ = name or op.name
+    f.__module__ = "corewise"
+    f.__doc__ = _docstring(op)
+    f.op = op
+    return f
+
+
+# The fast paths read layout, shape and writability from a memoryview of
+# each array (the buffer's own shape and strides -- never from_buffer's
+# refusal of a non-contiguous array): on PyPy a memoryview costs ~0.14 us
+# where each ndarray attribute (.flags, .shape, .size) crosses cpyext at
+# ~0.3-0.7 us (0.58 us against 3.0 us for a 100-element call with out=); on
+# CPython it costs ~0.2 us more than the attributes it replaces.
+_mv = memoryview
 
 
 def make_unary(op):
     """The public function for a unary op: a fast path for native
-    float32/float64 C-contiguous arrays, else the general path.
-
-    The fast path reads layout, shape and writability from a memoryview of
-    each array (the buffer's own shape/strides, not from_buffer's refusal):
-    on PyPy one memoryview costs ~0.14 us where each ndarray attribute
-    (.flags, .shape, .size) crosses cpyext at ~0.3-0.7 us, and on CPython
-    it is as cheap as the attributes it replaces."""
+    float32/float64 C-contiguous arrays, else the general path."""
     op_id, name = op.id, op.name
     general = unary_general
     c32, c64 = lib.CW_F32, lib.CW_F64
+    o32, o64 = (_BOOL, _BOOL) if op.bool_out else (_F32, _F64)
     overlap = lib.CW_EOVERLAP
-    mv, fb, contig, empty = memoryview, _fb, _contig, _empty
+    mv, fb, contig, empty = _mv, _fb, _contig, _empty
 
     def ufunc(x, out=None):
         if type(x) is _ndarray:
             dt = x.dtype
             if dt is _F64:
-                code = c64
+                code, odt = c64, o64
             elif dt is _F32:
-                code = c32
+                code, odt = c32, o32
             else:
                 return general(op, x, out)
             mx = mv(x)
             if mx.c_contiguous:
                 if out is None:
                     if mx.ndim:
-                        y = empty(mx.shape, dt)
+                        y = empty(mx.shape, odt)
                         rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(y))
                         if rc:
                             check(rc, name)  # floating-point exceptions
                         return y
-                elif type(out) is _ndarray and out.dtype is dt:
+                elif type(out) is _ndarray and out.dtype is odt:
                     mo = mv(out)
                     if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
                         rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(mo))
@@ -281,21 +449,79 @@ def make_unary(op):
                             return out
         return general(op, x, out)
 
-    ufunc.__name__ = ufunc.__qualname__ = op.name
-    ufunc.__module__ = "corewise"
-    ufunc.__doc__ = (
-        f"{op.doc}\n\n"
-        f"Drop-in for ``numpy.{op.name}(x, out=None)``: same result dtype, values\n"
-        "(see the accuracy contract in the README), shape and errors, computed on\n"
-        "all cores.  ``x``: array-like; any layout (views, transposes, negative\n"
-        "and zero strides) is read without copying.  ``out``: ndarray written in\n"
-        "place (the input broadcasts to its shape; the result is cast with\n"
-        "'same_kind' casting); returned.  A 0-d result without ``out`` is\n"
-        "returned as a NumPy scalar, like NumPy.\n"
-    )
-    ufunc.op = op
-    return ufunc
+    return _finish(ufunc, op)
+
+
+def make_binary(op):
+    """The public function for a binary op: a fast path for two same-shape
+    C-contiguous float32/float64 arrays of one dtype, or one such array and
+    a Python float, else the general path."""
+    op_id, name = op.id, op.name
+    general = binary_general
+    c32, c64 = lib.CW_F32, lib.CW_F64
+    o32, o64 = (_BOOL, _BOOL) if op.bool_out else (_F32, _F64)
+    overlap = lib.CW_EOVERLAP
+    new, mv, fb, bcontig, empty = ffi.new, _mv, _fb, _bcontig, _empty
+
+    def ufunc(x1, x2, out=None):
+        tx, ty = type(x1), type(x2)
+        if tx is _ndarray:
+            a, dt = x1, x1.dtype
+        elif ty is _ndarray:
+            a, dt = x2, x2.dtype
+        else:
+            return general(op, x1, x2, out)
+        if dt is _F64:
+            code, odt, isz, ct = c64, o64, 8, "double *"
+        elif dt is _F32:
+            code, odt, isz, ct = c32, o32, 4, "float *"
+        else:
+            return general(op, x1, x2, out)
+        ma = mv(a)
+        if not (ma.ndim and ma.c_contiguous):
+            return general(op, x1, x2, out)
+        xs = ys = isz
+        if tx is _ndarray:
+            if ty is _ndarray:
+                if x2.dtype is not dt:
+                    return general(op, x1, x2, out)
+                m2 = mv(x2)
+                if not m2.c_contiguous or m2.shape != ma.shape:
+                    return general(op, x1, x2, out)
+                yb = fb(m2)
+            elif ty is float:
+                yb, ys = new(ct, x2), 0
+            else:
+                return general(op, x1, x2, out)
+            xb = fb(ma)
+        elif tx is float:
+            xb, xs, yb = new(ct, x1), 0, fb(ma)
+        else:
+            return general(op, x1, x2, out)
+        n = ma.nbytes // isz
+        if out is None:
+            z = empty(ma.shape, odt)
+            rc = bcontig(op_id, code, n, xb, xs, yb, ys, fb(z))
+            if rc:
+                check(rc, name)  # floating-point exceptions
+            return z
+        if type(out) is _ndarray and out.dtype is odt:
+            mo = mv(out)
+            if mo.c_contiguous and not mo.readonly and mo.shape == ma.shape:
+                rc = bcontig(op_id, code, n, xb, xs, yb, ys, fb(mo))
+                if not rc:
+                    return out
+                if rc != overlap:  # partial overlap: nothing written yet
+                    check(rc, name)
+                    return out
+        return general(op, x1, x2, out)
+
+    return _finish(ufunc, op)
 
 
 OPS = tuple(Op(i) for i in range(lib.cw_op_count()))
-FUNCTIONS = {op.name: make_unary(op) for op in OPS if op.nin == 1}
+FUNCTIONS = {op.name: (make_unary if op.nin == 1 else make_binary)(op) for op in OPS}
+#: NumPy's second names (abs, true_divide), from the table's CW_ALIAS rows.
+ALIASES = {cstr(lib.cw_alias_get(i, 0)): cstr(lib.cw_alias_get(i, 1))
+           for i in range(lib.cw_alias_count())}
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})

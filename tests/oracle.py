@@ -47,6 +47,22 @@ def assert_same(got, want):
                              f"(or NaN payloads/signs of zero differ)")
 
 
+def same_as_numpy(cw_call, np_call):
+    """Run NumPy's call, then corewise's: the same result bitwise, or the
+    same exception class where NumPy refuses (e.g. negative of bool)."""
+    try:
+        want = np_call()
+    except (TypeError, ValueError) as exc:
+        try:
+            cw_call()
+        except TypeError if isinstance(exc, TypeError) else ValueError:
+            return None
+        raise AssertionError(f"NumPy raised {exc!r}; corewise did not")
+    got = cw_call()
+    assert_same(got, want)
+    return got
+
+
 @st.composite
 def views(draw, dtypes=st.sampled_from(FLOATS), max_dims=4, max_side=6):
     """An array in a random memory layout: C or Fortran order, sliced with

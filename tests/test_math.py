@@ -1,0 +1,329 @@
+"""The math family, parametrised by the C table: binary operators with
+broadcasting and NumPy 2 promotion, predicates and comparisons, native
+integer loops, special values and FP warnings as NumPy, and the accuracy
+contract against mpmath."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import corewise as cw
+from accuracy import DOMAINS, F32, F64, measure, readme_rows
+from corewise._ufunc import ALIASES, OPS
+from oracle import CONVERTIBLE, FLOATS, assert_same, elements, same_as_numpy, specials
+
+BINARY = [op for op in OPS if op.nin == 2]
+EXACT = [op for op in OPS if op.max_ulp == 0 and op.max_ulp_f32 == 0]
+APPROX = [op for op in OPS if op not in EXACT]
+INTS = [np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32,
+                              np.uint32, np.int64, np.uint64)]
+ids = lambda op: op.name  # noqa: E731
+
+
+def fn(op):
+    return getattr(cw, op.name)
+
+
+def args_for(op, *arrays):
+    return arrays[:op.nin]
+
+
+def assert_close(got, want, ulp):
+    """Same type, dtype, shape, NaN-ness, infinities and signs as NumPy;
+    finite values within ulp units of NumPy's (each side is within the
+    contract of the exact value, so this bounds the pair loosely)."""
+    assert type(got) is type(want)
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if got.dtype.kind == "c":
+        assert not got.imag.any() and not want.imag.any()
+        got, want = got.real, want.real
+    if got.dtype.kind != "f":
+        assert_same(got, want)
+        return
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    fin = np.isfinite(want) & np.isfinite(got)
+    assert np.array_equal(got[~fin & ~np.isnan(want)], want[~fin & ~np.isnan(want)])
+    nn = ~np.isnan(want)
+    assert np.array_equal(np.signbit(got[nn]), np.signbit(want[nn])) or not nn.any()
+    g, w = got[fin].astype(np.float64), want[fin].astype(np.float64)
+    tol = np.spacing(np.abs(want[fin])).astype(np.float64) * ulp
+    assert (np.abs(g - w) <= tol).all(), (g[np.abs(g - w) > tol][:5], w[np.abs(g - w) > tol][:5])
+
+
+# Which zero maximum/minimum/fmax/fmin return for (+0, -0) differs between
+# NumPy's own SIMD and scalar paths; corewise follows the SIMD one.
+ZERO_TIES = {"maximum", "minimum", "fmax", "fmin"}
+
+
+def _canonical(v, zeros=False):
+    if isinstance(v, (np.ndarray, np.floating)) and v.dtype.kind == "f":
+        v = np.where(np.isnan(v), v.dtype.type(np.nan), v)
+        if zeros:
+            v = np.where(v == 0, v.dtype.type(0), v)
+        v = v[()]
+        return v if isinstance(v, np.ndarray) else v.dtype.type(v)
+    return v
+
+
+def compare(op, got_fn, want_fn):
+    if op in EXACT and op.nin == 2:
+        # Bitwise, except which NaN propagates when both operands are NaN
+        # (GCC may swap the operands of a commutative + or *, as may NumPy).
+        z = op.name in ZERO_TIES
+        return same_as_numpy(lambda: _canonical(got_fn(), z), lambda: _canonical(want_fn(), z))
+    if op in EXACT:
+        return same_as_numpy(got_fn, want_fn)
+    try:
+        want = want_fn()
+    except (TypeError, ValueError):
+        with pytest.raises((TypeError, ValueError)):
+            got_fn()
+        return None
+    got = got_fn()
+    loop = F32 if np.asarray(want).dtype in (F32, np.float16) else F64
+    assert_close(got, want, 2 * op.ulp(loop) + 1)
+    return got
+
+
+# ---- the table -------------------------------------------------------------------
+
+def test_table_exports_every_function_and_alias():
+    names = {op.name for op in OPS}
+    for want in ("add", "subtract", "multiply", "divide", "power", "hypot", "arctan2",
+                 "maximum", "minimum", "fmax", "fmin", "fmod", "copysign", "logaddexp",
+                 "less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+                 "sqrt", "cbrt", "square", "reciprocal", "negative", "positive",
+                 "absolute", "fabs", "sign", "exp", "exp2", "expm1", "log", "log2",
+                 "log10", "log1p", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
+                 "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "deg2rad",
+                 "rad2deg", "floor", "ceil", "trunc", "rint", "isnan", "isinf",
+                 "isfinite", "signbit"):
+        assert want in names and callable(getattr(cw, want))
+    assert ALIASES == {"abs": "absolute", "true_divide": "divide"}
+    assert cw.abs is cw.absolute and cw.true_divide is cw.divide
+    for op in OPS:
+        assert fn(op).__doc__.startswith(op.doc)
+        assert op.max_ulp <= 4 and op.max_ulp_f32 <= 4
+        assert op.nin == op.ufunc.nin
+
+
+def test_every_approximate_row_has_an_accuracy_domain():
+    assert {op.name for op in APPROX} == set(DOMAINS)
+
+
+def test_readme_accuracy_table_matches_the_c_table():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for row in readme_rows(OPS):
+        assert row in readme, f"README accuracy table lacks or differs: {row}"
+
+
+# ---- values: special values and hypothesis arrays, every layout --------------------
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+@pytest.mark.parametrize("op", OPS, ids=ids)
+def test_special_values(op, dtype):
+    s = specials(dtype)
+    if op.nin == 1:
+        a = (s,)
+    else:
+        x, y = np.meshgrid(s, s)
+        a = (x.ravel(), y.ravel())
+    with np.errstate(all="ignore"):
+        compare(op, lambda: fn(op)(*a), lambda: op.ufunc(*a))
+
+
+def _mutual(draw, nin):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=nin, max_dims=3, max_side=5))
+    return shapes.input_shapes
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+@pytest.mark.parametrize("op", OPS, ids=ids)
+def test_broadcast_dtypes_layouts_threads(op, data, tiny_threshold):
+    shapes = _mutual(data.draw, op.nin)
+    arrays = []
+    for shp in shapes:
+        dt = np.dtype(data.draw(st.sampled_from(CONVERTIBLE)))
+        a = data.draw(hnp.arrays(dt, shp, elements=elements(dt)))
+        if a.ndim and data.draw(st.booleans()):
+            a = a[..., ::-1]
+        if a.ndim > 1 and data.draw(st.booleans()):
+            a = np.asfortranarray(a)
+        arrays.append(a)
+    before = [a.copy() for a in arrays]
+    with np.errstate(all="ignore"), cw.threads(data.draw(st.integers(1, 4))):
+        compare(op, lambda: fn(op)(*arrays), lambda: op.ufunc(*arrays))
+    for a, b in zip(arrays, before):
+        assert_same(a, b)
+
+
+@pytest.mark.parametrize("op", OPS, ids=ids)
+def test_thread_count_and_layout_do_not_change_bits(op):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((301, 257)) * 10
+    y = rng.standard_normal((301, 257)) * 10 + 0.5
+    a = args_for(op, x, y)
+    with np.errstate(all="ignore"):
+        ref = fn(op)(*a)
+        for t in (1, 2, 3):
+            with cw.threads(t):
+                assert_same(fn(op)(*a), ref)
+                assert_same(fn(op)(*(np.asfortranarray(v) for v in a)), ref)
+                assert_same(fn(op)(*(v[::-1, ::-1] for v in a))[::-1, ::-1], ref)
+                assert_same(fn(op)(*(v.T for v in a)).T, ref)
+                for i in range(0, 301, 37):  # any element, any offset in a block
+                    assert_same(fn(op)(*(v[i, 3:] for v in a)), ref[i, 3:])
+
+
+# ---- binary specifics ---------------------------------------------------------------
+
+@pytest.mark.parametrize("op", BINARY, ids=ids)
+def test_python_scalars_promote_as_numpy_2(op):
+    x32 = np.array([0.5, 1.5, 2.0, -3.0], np.float32)
+    x64 = x32.astype(np.float64)
+    i8 = np.array([1, 2, 100, -100], np.int8)
+    cases = [(x32, 2.5), (2.5, x32), (x32, 3), (x64, 2.5), (x32, np.float64(2.5)),
+             (x32, x64), (i8, 2), (i8, 2.5), (x32, True), (3, 4.5), (2.0, 3.0),
+             (np.float32(2), 3.0), (np.array(2.0, np.float32), x64)]
+    for a, b in cases:
+        with np.errstate(all="ignore"):
+            compare(op, lambda: fn(op)(a, b), lambda: op.ufunc(a, b))
+    try:  # out-of-range Python int: OverflowError, except for comparisons
+        want = op.ufunc(i8, 1000)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            fn(op)(i8, 1000)
+    else:
+        with np.errstate(all="ignore"):
+            compare(op, lambda: fn(op)(i8, 1000), lambda: want)
+
+
+@pytest.mark.parametrize("op", BINARY, ids=ids)
+def test_unbroadcastable_shapes_name_both(op):
+    with pytest.raises(ValueError, match=re.escape(f"corewise.{op.name}") + r".*\(3,\) \(4,\)"):
+        fn(op)(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError):
+        op.ufunc(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="out has shape"):
+        fn(op)(np.ones((2, 3)), np.ones(3), out=np.empty(3, fn(op)(1.0, 1.0).dtype))
+
+
+@pytest.mark.parametrize("op", BINARY, ids=ids)
+def test_out_in_place_overlap_and_cast(op):
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.5, 4, 5000)
+    with np.errstate(all="ignore"):
+        for sl in (slice(0, 4000), slice(1, 4001), slice(1000, 5000)):
+            got, want = base.copy(), base.copy()
+            if op.bool_out:
+                ob, wb = np.zeros(4000, bool), np.zeros(4000, bool)
+                fn(op)(got[:4000], got[sl], out=ob)
+                op.ufunc(want[:4000], want[sl], out=wb)
+                assert_same(ob, wb)
+                continue
+            fn(op)(got[:4000], got[sl], out=got[sl])  # in place / partial overlap
+            op.ufunc(want[:4000], want[sl], out=want[sl])
+            compare(op, lambda: got, lambda: want)
+        for odt in (np.float32, np.float16, np.complex128):
+            if op.bool_out:
+                continue
+            g, w = np.zeros(7, odt), np.zeros(7, odt)
+            compare(op, lambda: fn(op)(base[:7], 2.0, out=g), lambda: op.ufunc(base[:7], 2.0, out=w))
+        o = np.empty((3, 4), fn(op)(1.0, 1.0).dtype)
+        assert fn(op)(base[:4], base[:3, None], o) is o  # positional out
+        compare(op, lambda: o, lambda: op.ufunc(base[:4], base[:3, None]))
+
+
+# ---- integers -------------------------------------------------------------------------
+
+INT_OPS = [op for op in OPS if op.int_loops]
+
+
+@pytest.mark.parametrize("dtype", INTS + [np.dtype(bool)], ids=str)
+@pytest.mark.parametrize("op", INT_OPS, ids=ids)
+def test_integers_wrap_like_numpy(op, dtype, tiny_threshold):
+    if dtype.kind == "b":
+        vals = np.array([True, False, True, True])
+    else:
+        ii = np.iinfo(dtype)
+        vals = np.array([0, 1, 2, ii.max, ii.min, ii.max - 1, ii.min + 1, 7, ii.max // 2], dtype)
+    x, y = np.meshgrid(vals, vals)
+    a = args_for(op, x, y)
+    for t in (1, 3):
+        with cw.threads(t):
+            same_as_numpy(lambda: fn(op)(*a), lambda: op.ufunc(*a))
+    # native int32/int64 loops with scalars, broadcasting and out=
+    if dtype in (np.int32, np.int64) and op.nin == 2:
+        same_as_numpy(lambda: fn(op)(x, 5), lambda: op.ufunc(x, 5))
+        same_as_numpy(lambda: fn(op)(x[:, :1], y[::-1]), lambda: op.ufunc(x[:, :1], y[::-1]))
+
+
+def test_integer_rows_without_native_loops_follow_numpy():
+    """floor/sign/fmod/... of integers and uint64 maximum: NumPy's own loop."""
+    i = np.array([-5, 3, 0, 7], np.int64)
+    u = np.array([2**64 - 1, 0, 2**63, 5], np.uint64)
+    for f, a in ((cw.floor, (i,)), (cw.sign, (i,)), (cw.square, (i,)), (cw.fmod, (i, 3)),
+                 (cw.maximum, (u, u[::-1])), (cw.less, (u, u[::-1])), (cw.less, (i, u)),
+                 (cw.power, (i, 2)), (cw.isnan, (i,))):
+        with np.errstate(all="ignore"):
+            same_as_numpy(lambda: f(*a), lambda: getattr(np, f.__name__)(*a))
+
+
+# ---- floating-point exceptions ---------------------------------------------------------------
+
+# Documented: glibc's pow(0, -inf) and pow(huge, inf) return inf without
+# the divide-by-zero/overflow flag that NumPy's (SVML) loop reports.
+KNOWN_FPE_DIFFERENCES = {"power": lambda p: np.isinf(p[1]) and abs(p[0]) in (0.0, 1e308, 1.7976931348623157e308)}
+
+
+@pytest.mark.parametrize("op", OPS, ids=ids)
+def test_fp_warnings_as_numpy_on_special_values(op):
+    """Each special value (pair) alone: corewise reports divide-by-zero,
+    overflow and invalid exactly when NumPy does."""
+    s = [float(v) for v in specials(np.float64)] + [1e308, -1e308, 800.0, -800.0, 0.5, 2.0]
+    pairs = [(v,) for v in s] if op.nin == 1 else [(v, w) for v in s for w in s]
+
+    def raised(f, args):
+        with np.errstate(all="raise", under="ignore"):
+            try:
+                f(*(np.array([v] * 3) for v in args))
+            except FloatingPointError as e:
+                return str(e).split(" encountered")[0]
+        return None
+    bad = [(p, raised(op.ufunc, p), raised(fn(op), p)) for p in pairs]
+    bad = [b for b in bad if b[1] != b[2] and not KNOWN_FPE_DIFFERENCES.get(op.name, bool)(b[0])]
+    assert not bad, bad[:10]
+
+
+# ---- the accuracy contract --------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("op", APPROX, ids=ids)
+def test_accuracy_against_mpmath(op, dtype):
+    worst = measure(op, fn(op), dtype, n=300, seed=11)
+    assert worst <= op.ulp(dtype), f"{op.name} {dtype}: {worst:.2f} ULP > {op.ulp(dtype)}"
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+@pytest.mark.parametrize("op", APPROX, ids=ids)
+def test_accuracy_hypothesis(op, data):
+    from accuracy import ulp_errors
+    dtype = data.draw(st.sampled_from([F32, F64]))
+    doms = DOMAINS[op.name]
+    doms = (doms,) if op.nin == 1 else doms
+    args = []
+    for d in doms:
+        lo, hi = (float(dtype.type(b)) for b in data.draw(st.sampled_from(d[dtype])))
+        v = data.draw(st.floats(lo, hi, width=32 if dtype == F32 else 64))
+        args.append(np.array([v], dtype))
+    with np.errstate(all="ignore"):
+        got = fn(op)(*args)
+    errs = ulp_errors(op.name, dtype, got, *args)
+    assert (errs <= op.ulp(dtype)).all(), (args, got, errs)
