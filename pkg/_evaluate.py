@@ -181,7 +181,8 @@ class _Parser:
             raise _err(f"only calls of plain function names are allowed: {self.src(node)!r}")
         name = f.id
         if name != "where" and name not in _TABLE:
-            raise _err(f"function {name!r} is not allowed (allowed: {', '.join(functions())})")
+            raise _err(f"function {name!r} is not allowed (the allowed names are "
+                       "listed in corewise.evaluate_functions)")
         if node.keywords:
             raise _err(f"keyword arguments are not allowed: {self.src(node)!r}")
         nin = 3 if name == "where" else _TABLE[name].nin
@@ -380,16 +381,18 @@ class Plan:
             supported(dt, f"in {name}")
         ins, out = loop[:-1], loop[-1]
         codes = [self.emit(a, dt) for a, dt in zip(args, ins)]
-        if kind == "fn":
+        if kind == "fn" and name not in _CMP_C:  # less(a, b) is a < b, as an operator
             return self.call(name, codes, ins, out)
         return _V(self.operator(name, codes, ins, out, args), out)
 
     def call(self, name, codes, ins, out):
-        if out.kind != "f" or any(dt != out for dt in ins):
+        dt = ins[0]
+        if dt.kind != "f" or any(d != dt for d in ins) or out not in (dt, _BOOL):
             raise _err(f"{name} on {', '.join(map(str, ins))} is not supported: the table's "
                        "scalar functions take float32 or float64", TypeError)
         self.cost += _TABLE[name].cost
-        return _V(f"cw_{name}_{_CTYPES[out][1]}({', '.join(codes)})", out)
+        code = f"cw_{name}_{_CTYPES[dt][1]}({', '.join(codes)})"
+        return _V(f"((uint8_t){code})" if out == _BOOL else code, out)
 
     def operator(self, name, c, ins, out, args):
         ct, suf = _CTYPES[out]

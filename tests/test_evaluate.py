@@ -185,8 +185,8 @@ def _ulp_diff(got, want):
     got, want = np.asarray(got), np.asarray(want)
     both_nan = np.isnan(got) & np.isnan(want)
     eq = (got == want) | both_nan
-    sp = np.spacing(np.abs(want).astype(want.dtype))
     with np.errstate(all="ignore"):
+        sp = np.spacing(np.abs(want).astype(want.dtype))
         d = np.where(eq, 0, np.abs(got.astype(np.float64) - want.astype(np.float64))
                      / np.abs(sp.astype(np.float64)))
     return np.nan_to_num(d, nan=np.inf)
