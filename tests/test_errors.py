@@ -96,7 +96,12 @@ def test_bad_out(op, make_out, exc, match):
     x = np.array([1.0, 4.0, 9.0])
     out = make_out()
     if op.bool_out and match and "dtype" in match:
-        pytest.skip("a bool result casts safely to int/bool outs")
+        # a bool result casts safely to int/bool outs: NumPy's answer
+        want = np.zeros_like(out)
+        op.ufunc(x, out=want)
+        assert fn(op)(x, out=out) is out
+        assert_same(out, want)
+        return
     if exc is None:
         with np.errstate(all="ignore"):
             assert fn(op)(x, out=out) is out
