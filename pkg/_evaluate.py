@@ -28,6 +28,7 @@ import numpy as np
 from . import _jit
 from ._errors import check
 from ._lib import ffi as _ffi, lib
+from ._dask import evaluate as dask_evaluate, is_dask_array
 from ._ufunc import (OPS, _KIND_NAMES, _addr, _internal_overlap, _needs_input_copy,
                      as_input, check_out, collapse)
 
@@ -587,14 +588,18 @@ def evaluate(ex, local_dict=None, out=None):
         f = sys._getframe(1)
         loc = f.f_locals if local_dict is None else local_dict
         glob = f.f_globals
+        env = {}
         for name in p.names:
             try:
-                v = loc[name]
+                env[name] = loc[name]
             except KeyError:
                 try:
-                    v = glob[name]
+                    env[name] = glob[name]
                 except KeyError:
                     raise NameError(f"corewise.evaluate: name {name!r} is not defined") from None
+        if any(map(is_dask_array, env.values())):
+            return dask_evaluate(ex, env, out)
+        for v in env.values():
             t = type(v)
             if t is float or t is int or t is bool:
                 vals.append(v)

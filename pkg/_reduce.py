@@ -20,6 +20,7 @@ import numpy as np
 
 from ._errors import check
 from ._lib import ffi, lib
+from ._dask import dot as dask_dot, is_dask_array, reduction as dask_reduction
 from ._ufunc import _addr, _fail, as_input, check_out
 
 try:
@@ -179,6 +180,8 @@ def _empty(op, res, rshape):
 
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     """The one reduction path."""
+    if is_dask_array(a):
+        return dask_reduction(op.name, a, axis, out, keepdims)
     x = as_input(op, a)
     axes = normalize_axes(axis, x.ndim, allow_tuple)
     keepdims = bool(keepdims)
@@ -236,7 +239,9 @@ def _make(op):
         def f(a, axis=None, *, keepdims=False):
             r = reduce(op, a, axis, None, keepdims)
             # np.count_nonzero(a) is a Python int before NumPy 2.3, np.intp after
-            return _COUNT_TYPE(r) if axis is None and not keepdims else r
+            if axis is None and not keepdims and not is_dask_array(r):
+                return _COUNT_TYPE(r)
+            return r
         sig = "(a, axis=None, *, keepdims=False)"
         axis_doc = "None, an int or a tuple of ints (negative allowed)"
     else:
@@ -273,6 +278,8 @@ def dot(a, b):
     in the float64 accumulator); integer and bool vectors are delegated to
     NumPy (exact).  Other shapes -> TypeError (use numpy.dot)."""
     op = _DOT
+    if is_dask_array(a) or is_dask_array(b):
+        return dask_dot(a, b)
     x, y = as_input(op, a), as_input(op, b)
     if x.ndim != 1 or y.ndim != 1:
         _fail(op, f"only 1-D vectors are supported (got {x.ndim}-D and {y.ndim}-D); "

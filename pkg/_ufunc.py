@@ -14,6 +14,7 @@ Flow of a call (see ../shared/ARCHITECTURE.md):
 """
 import numpy as np
 
+from ._dask import elementwise as dask_elementwise, is_dask_array
 from ._errors import check
 from ._lib import cstr, ffi, lib
 
@@ -333,6 +334,8 @@ def _numpy_fallback(op, args, out):
 
 def unary_general(op, x, out):
     """Every unary call that the fast path does not take comes here."""
+    if is_dask_array(x):
+        return dask_elementwise(op.name, (x,), out)
     a, key = _operand(op, x)
     r = op.loop(key)
     if r is None:
@@ -352,6 +355,8 @@ def unary_general(op, x, out):
 
 def binary_general(op, x, y, out):
     """Every binary call that the fast path does not take comes here."""
+    if is_dask_array(x) or is_dask_array(y):
+        return dask_elementwise(op.name, (x, y), out)
     a, ka = _operand(op, x)
     b, kb = _operand(op, y)
     r = op.loop(ka, kb)
