@@ -21,6 +21,8 @@ Cases
                  with out=, per thread count, against the copy roof of the
                  bytes the fused loop moves; plus the first-call compile
                  time (fresh cache) and the cached-call overhead
+  --dask, --out-of-core   see _bench_dask.py: Dask + corewise against Dask +
+                 NumPy, the oversubscription rule, an on-disk array > RAM
   --math         the math family: exp, log, sin, cos, tanh on 4M float64 and
                  float32 (out=); add, multiply, absolute on --large float64
                  against the parallel copy of the bytes they move; calls on
@@ -56,6 +58,15 @@ def add_arguments(p):
                         "NumPy and numexpr")
     p.add_argument("--evaluate-size", type=int, default=10 * 10**6,
                    help="elements of the evaluate cases (default 10M)")
+    p.add_argument("--dask", action="store_true",
+                   help="also run Dask + corewise vs Dask + NumPy (threaded scheduler, "
+                        "LocalCluster) and the oversubscription rule's effect")
+    p.add_argument("--dask-sizes", default="33554432,1073741824",
+                   help="elements of the --dask workloads (default 32M,1G)")
+    p.add_argument("--out-of-core", action="store_true",
+                   help="also process an on-disk array larger than RAM through Dask")
+    p.add_argument("--ooc-bytes", type=int, default=None,
+                   help="size of the --out-of-core file (default 1.25 x RAM)")
     p.add_argument("--math", action="store_true",
                    help="also run the math-family cases (transcendentals, binary ops)")
 
@@ -366,7 +377,7 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
 
 
 def format_rows(rows):
-    cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy", "speedup_vs_numexpr",
+    cols = ["case", "impl", "threads", "median_us", "cpu_s", "speedup_vs_numpy", "speedup_vs_numexpr",
             "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
     cols = [c for c in cols if any(c in r for r in rows)]
     def cell(v):
@@ -393,10 +404,15 @@ def run(args):
         bench_threshold(rows, repeats)
     if args.reduce:
         bench_reduce(rows, tcounts, repeats, large)
-
     if args.evaluate:
         bench_evaluate(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
-
+    if args.dask:
+        from ._bench_dask import CHUNK, bench_dask
+        sizes = [CHUNK * 2] if args.quick else [int(v) for v in args.dask_sizes.split(",")]
+        bench_dask(rows, sizes, 1 if args.quick else 3)
+    if args.out_of_core:
+        from ._bench_dask import bench_out_of_core
+        bench_out_of_core(rows, 2**26 if args.quick else args.ooc_bytes)
     if args.math:
         bench_math(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20, large)
     if args.json:

@@ -16,6 +16,7 @@ Oversubscription rule (Dask worker threads x OpenMP threads <= cores):
   threads.  dask.distributed's nanny already starts workers with
   OMP_NUM_THREADS=1, which corewise honours.
 """
+import contextlib
 import multiprocessing
 import os
 
@@ -40,9 +41,26 @@ def worker_processes():
     return max(1, int(dask.config.get("num_workers", None) or CPU_COUNT))
 
 
+_RULE = [True]
+
+
+@contextlib.contextmanager
+def rule(enabled=True):
+    """Switch the oversubscription rule on or off (benchmarks measure its
+    effect with it off: every task then starts a full OpenMP team)."""
+    prev = _RULE[0]
+    _RULE[0] = bool(enabled)
+    try:
+        yield
+    finally:
+        _RULE[0] = prev
+
+
 def task_threads():
     """OpenMP threads a corewise call in the current Dask task may use
     (before the runtime's per-process budget shares them among threads)."""
+    if not _RULE[0]:
+        return lib.cw_get_num_threads()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else lib.cw_num_procs()
     return max(1, min(lib.cw_get_num_threads(), cores // worker_processes()))
 

@@ -142,3 +142,18 @@ def test_local_cluster_end_to_end(data):
         info = client.run(lambda: __import__("corewise").get_num_threads())
         assert len(info) == 2 and all(v >= 1 for v in info.values())
     # leaving the context managers closed the cluster without errors
+
+
+def test_bench_dask_and_out_of_core_quick(tmp_path):
+    import json
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "corewise", "bench", "--quick", "--json",
+                        "--threads", "1", "--dask", "--out-of-core"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = json.loads(r.stdout)["rows"]
+    impls = {(row["case"].split()[0], row["impl"]) for row in rows}
+    for need in [("dask", "dask+corewise"), ("dask", "dask+numpy"), ("dask", "corewise, rule off"),
+                 ("out-of-core", "disk read roof"), ("out-of-core", "dask+corewise")]:
+        assert need in impls, need
