@@ -1,4 +1,5 @@
 """Build and runtime information (``python -m corewise info``)."""
+import os
 import platform
 import sys
 
@@ -9,6 +10,14 @@ from ._version import __version__
 
 _OPENMP_SPECS = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0",
                  201511: "4.5", 201811: "5.0", 202011: "5.1", 202111: "5.2"}
+
+
+def _wait_policy():
+    from . import _lib
+    if _lib._set_spin:
+        return f"GOMP_SPINCOUNT={_lib.SPINCOUNT} (corewise default)"
+    return ", ".join(f"{k}={os.environ[k]}" for k in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
+                     if k in os.environ) or "set by the environment at start-up"
 
 
 def info():
@@ -25,6 +34,7 @@ def info():
         "omp_max_threads": lib.cw_omp_max_threads(),
         "threads": lib.cw_get_num_threads(),
         "serial_threshold": lib.cw_get_min_parallel(),
+        "omp_wait": _wait_policy(),
         "simd": cstr(lib.cw_simd_level()),
         "compiler": cstr(lib.cw_compiler()),
         "flags": cstr(lib.cw_build_flags()),

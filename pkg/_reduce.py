@@ -178,8 +178,29 @@ def _empty(op, res, rshape):
         res.fill(1 if op.code == lib.CW_RPROD else 0)
 
 
+_FAST_KINDS = ("sum", "sel", "mean")
+_FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
+_NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
+
+
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
-    """The one reduction path."""
+    """The one reduction path (with a fast path for a whole C-contiguous
+    float32/float64 array: axis=None, no out=, no keepdims)."""
+    if type(a) is np.ndarray and axis is None and out is None and not keepdims \
+            and op.kind in _FAST_KINDS:
+        code = _FAST_CODE.get(a.dtype)
+        if code is not None:
+            m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
+            if m.c_contiguous and m.nbytes:
+                dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
+                res = np.empty((), a.dtype)
+                rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(m), dims + 1, 1,
+                                   ffi.from_buffer(res), ffi.NULL, 0)
+                if rc:
+                    _check(rc, op.name, op.kind != "sel")
+                if op.code in _NAN_SEL and res != res:
+                    warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+                return res[()]
     if is_dask_array(a):
         return dask_reduction(op.name, a, axis, out, keepdims)
     x = as_input(op, a)
@@ -211,8 +232,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
                            _ptr(x), ffi.new("ptrdiff_t[]", oxs + rxs), len(rsh), _ptr(res),
                            ffi.new("ptrdiff_t[]", oos) if oos else ffi.NULL, mask)
         _check(rc, op.name, op.kind in ("sum", "mean"))
-        if op.code in (lib.CW_RNANMAX, lib.CW_RNANMIN) and cdt.kind == "f" \
-                and np.isnan(res).any():
+        if op.code in _NAN_SEL and cdt.kind == "f" and np.isnan(res).any():
             warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     if res_dt != cdt:
         res = res.astype(res_dt)

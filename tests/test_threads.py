@@ -166,3 +166,17 @@ def test_gil_is_released_during_kernels():
         overlap.append(ticks)
     t.join()
     assert ticks > 100, ticks
+
+
+def test_spin_count_default_is_not_inherited_and_user_settings_win():
+    code = ("import os, corewise as cw; print(os.environ.get('GOMP_SPINCOUNT'), "
+            "cw.info()['omp_wait'])")
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["None", "GOMP_SPINCOUNT=10000", "(corewise", "default)"]
+    env["OMP_WAIT_POLICY"] = "active"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.stdout.split() == ["None", "OMP_WAIT_POLICY=active"]
