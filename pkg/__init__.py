@@ -7,7 +7,7 @@ OpenMP-parallel C kernels, built by cffi, called zero-copy on NumPy memory.
 array([2., 3.])
 """
 from ._version import __version__
-from ._lib import lib as _lib  # noqa: F401  (checks the build at import)
+from ._lib import lib as _clib  # noqa: F401  (checks the build at import)
 from ._threads import get_num_threads, set_num_threads, threads
 from ._info import info
 from ._ufunc import FUNCTIONS as _FUNCTIONS, OPS as _OPS

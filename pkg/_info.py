@@ -13,9 +13,9 @@ _OPENMP_SPECS = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0",
 
 
 def _wait_policy():
-    from . import _lib
-    if _lib._set_spin:
-        return f"GOMP_SPINCOUNT={_lib.SPINCOUNT} (corewise default)"
+    from ._lib import SPINCOUNT, _set_spin
+    if _set_spin:
+        return f"GOMP_SPINCOUNT={SPINCOUNT} (corewise default)"
     return ", ".join(f"{k}={os.environ[k]}" for k in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
                      if k in os.environ) or "set by the environment at start-up"
 
