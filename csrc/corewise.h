@@ -94,3 +94,11 @@ int cw_parallel_copy(ptrdiff_t nbytes, const char *src, char *dst);
 
 /* Fork safety: number of times the OpenMP pool was released before a fork. */
 int cw_fork_pauses(void);
+
+/* ---- hardening: nested-use thread budget (csrc/runtime.c) ----
+ * Calls running at once in a process share max(cores, requested) threads;
+ * these report it (tests and diagnostics). */
+int cw_threads_busy(void);            /* threads now working for corewise calls */
+int cw_threads_peak(int reset);       /* the above when a team last formed, high-water
+                                         mark (never over the limit); reset -> 0 */
+int cw_last_team_size(void);          /* team of this thread's last call (1 = serial) */

@@ -95,12 +95,78 @@ static void cw_prepare_fork(void)
     }
 }
 
+static void cw_child_after_fork(void);
+
 __attribute__((constructor)) static void cw_runtime_init(void)
 {
-    pthread_atfork(cw_prepare_fork, NULL, NULL);
+    pthread_atfork(cw_prepare_fork, NULL, cw_child_after_fork);
 }
 
 int cw_fork_pauses(void) { return __atomic_load_n(&cw_pauses, __ATOMIC_RELAXED); }
+
+/* ---- nested use: one thread budget per process ----------------------------------
+ * Rule (README, "Hardening"): the corewise calls running at the same time in
+ * one process share max(cores, n) threads, where cores is
+ * omp_get_num_procs() and n the count the caller asked for, callers'
+ * own threads included.  A call that would go parallel reserves its team
+ * from the budget and gets what is left (at least its own thread: then it
+ * runs serially and starts no helper thread), so 8 Python threads --
+ * a thread pool, dask's threaded scheduler -- calling corewise at once do
+ * not start 8 full teams on the same cores.  Results never depend on the
+ * team size.  Calls below the serial threshold are not counted (they never
+ * start a team).  Processes do not share a budget: give each worker process
+ * cores / workers threads (see the README). */
+static int cw_busy = 0;                   /* threads working for corewise calls */
+static int cw_peak = 0;                   /* high-water mark of cw_busy */
+static _Thread_local int cw_last_team = 0;
+
+static int cw_reserve(int want)
+{
+    int limit = omp_get_num_procs();
+    if (limit < want)
+        limit = want;
+    int cur = __atomic_load_n(&cw_busy, __ATOMIC_RELAXED), grant;
+    do {
+        grant = limit - cur;
+        if (grant > want)
+            grant = want;
+        if (grant < 1)
+            grant = 1;
+    } while (!__atomic_compare_exchange_n(&cw_busy, &cur, cur + grant, 1,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    /* The high-water mark counts threads at the moment a team forms: it
+     * never exceeds the limit.  (Callers that arrive while the cores are
+     * taken add their own thread -- which the program runs anyway -- and
+     * no helpers.) */
+    int now = cur + grant, peak = __atomic_load_n(&cw_peak, __ATOMIC_RELAXED);
+    while (grant > 1 && now > peak
+           && !__atomic_compare_exchange_n(&cw_peak, &peak, now, 1,
+                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    return grant;
+}
+
+static void cw_release(int grant)
+{
+    __atomic_sub_fetch(&cw_busy, grant, __ATOMIC_ACQ_REL);
+}
+
+/* The child of a fork has only the forking thread, which was not inside a
+ * corewise call: threads counted by the parent's other callers are gone. */
+static void cw_child_after_fork(void)
+{
+    __atomic_store_n(&cw_busy, 0, __ATOMIC_RELAXED);
+}
+
+int cw_threads_busy(void) { return __atomic_load_n(&cw_busy, __ATOMIC_RELAXED); }
+
+int cw_threads_peak(int reset)
+{
+    return reset ? __atomic_exchange_n(&cw_peak, 0, __ATOMIC_RELAXED)
+                 : __atomic_load_n(&cw_peak, __ATOMIC_RELAXED);
+}
+
+int cw_last_team_size(void) { return cw_last_team; }
 
 /* ---- the parallel driver ------------------------------------------------------ */
 
@@ -124,13 +190,24 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
         if (cap < nt)
             nt = (int)cap;
     }
-    if (nt <= 1 || n < thr || omp_in_parallel())
+    if (nt <= 1 || n < thr || omp_in_parallel()) {
+        cw_last_team = 1;
         return run_block(fn, 0, n, ctx);
+    }
+    int grant = cw_reserve(nt);
+    if (grant <= 1) {
+        cw_last_team = 1;
+        int flags = run_block(fn, 0, n, ctx);
+        cw_release(grant);
+        return flags;
+    }
     cw_pool_live = 1;
     int flags = 0;
-#pragma omp parallel num_threads(nt) reduction(| : flags)
+#pragma omp parallel num_threads(grant) reduction(| : flags)
     {
         ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
+        if (t == 0)
+            cw_last_team = (int)T;
         ptrdiff_t blk = (n + T - 1) / T;
         blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
         ptrdiff_t lo = t * blk, hi = lo + blk;
@@ -139,6 +216,7 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
         if (lo < hi)
             flags |= run_block(fn, lo, hi, ctx);
     }
+    cw_release(grant);
     return flags;
 }
 

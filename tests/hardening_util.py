@@ -1,0 +1,68 @@
+"""Shared machinery of the hardening tests (README, "Hardening").
+
+Every check iterates over what the package exports -- ``corewise.functions``
+(the element-wise table) -- so kernels added to the table are covered
+without touching the tests.  An element-wise function ``corewise.<name>``
+mirrors ``numpy.<name>``: ``f(*inputs, out=None)``; its op descriptor (when
+it has one) gives the number of inputs and the accuracy contract."""
+import os
+
+import numpy as np
+
+import corewise as cw
+
+
+class Func:
+    """One public element-wise function and its NumPy twin."""
+
+    def __init__(self, name):
+        self.name = name
+        self.f = getattr(cw, name)
+        op = getattr(self.f, "op", None)
+        self.nin = getattr(op, "nin", 1)
+        self.max_ulp = getattr(op, "max_ulp", 0)
+        self.np = getattr(np, name)
+
+    def __repr__(self):
+        return self.name
+
+    def __call__(self, *xs, **kw):
+        return self.f(*xs[: self.nin], **kw)
+
+    def numpy(self, *xs, **kw):
+        return self.np(*xs[: self.nin], **kw)
+
+
+FUNCS = [Func(n) for n in cw.functions]
+
+
+def inputs(rng, dtype, shape, nin=3):
+    """Inputs inside the domain of most math functions (0.25..0.75 plus a
+    few >1 values), so results are mostly finite; NaNs are compared too."""
+    out = []
+    for _ in range(nin):
+        a = rng.uniform(0.25, 0.75, size=shape).astype(dtype)
+        a.reshape(-1)[::7] = 1.5
+        out.append(a)
+    return out
+
+
+def rss_bytes():
+    """Resident set size of this process (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def child_env(**extra):
+    """Environment for a child interpreter: the parent's (so a sanitizer
+    runtime preloaded by `make asan` is inherited), plus ``extra``."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    env.update(extra)
+    return env
+
+
+def bits_equal(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return (a.dtype == b.dtype and a.shape == b.shape
+            and np.array_equal(np.ascontiguousarray(a).view(np.uint8),
+                               np.ascontiguousarray(b).view(np.uint8)))
