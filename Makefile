@@ -35,13 +35,16 @@ $(VENV)/.deps: pyproject.toml tools/bootstrap.sh
 #                own venv, the whole test suite run under it (ASan runtime
 #                preloaded into the interpreter, leak check on, suppressions
 #                in tools/sanitizers/lsan.supp); fails on any report, also
-#                one from a subprocess (every process logs to $(SAN_LOG)).
+#                one from a subprocess (ASan/LSan: every process logs to
+#                $(SAN_LOG); UBSan, which ignores log_path when ASan is
+#                preloaded, writes to fd 2 -- hence --capture=sys, so pytest
+#                does not swallow it -- and exits non-zero: halt_on_error).
 # make valgrind  memcheck over tools/memcheck_cases.py (strided kernels, odd
 #                shapes, out= views); fails on any error.
 SAN_VENV ?= .venv/asan-$(notdir $(PY))
 SAN_LOG ?= build/sanitizer-logs
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
-SAN_PYTEST_ARGS ?= -q -p no:cacheprovider
+SAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys
 SAN_ENV = LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" PYTHONMALLOC=malloc \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(abspath $(SAN_LOG))/asan \
 	LSAN_OPTIONS=suppressions=$(abspath tools/sanitizers/lsan.supp):print_suppressions=0 \

@@ -36,6 +36,19 @@ class Func:
 FUNCS = [Func(n) for n in cw.functions]
 
 
+def _under_asan():
+    try:
+        with open("/proc/self/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
+#: Running under AddressSanitizer (`make asan`): its quarantine holds freed
+#: memory back, so RSS measurements mean nothing there (LSan checks leaks).
+UNDER_ASAN = _under_asan()
+
+
 def inputs(rng, dtype, shape, nin=3):
     """Inputs inside the domain of most math functions (0.25..0.75 plus a
     few >1 values), so results are mostly finite; NaNs are compared too."""

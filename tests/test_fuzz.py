@@ -12,6 +12,7 @@ import decimal
 import faulthandler
 import fractions
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -45,7 +46,7 @@ if os.environ.get("CW_FUZZ_EXAMPLES"):
 def _watchdog():
     """A hang fails the run (with every thread's traceback) instead of
     blocking CI."""
-    faulthandler.dump_traceback_later(300, exit=True)
+    faulthandler.dump_traceback_later(300, exit=True, file=sys.__stderr__)
     yield
     faulthandler.cancel_dump_traceback_later()
 
@@ -408,3 +409,33 @@ def test_longdouble_input_is_refused_clearly(fn):
     fn(*(np.ones(3),) * fn.nin, out=out)
     fn.numpy(*(np.ones(3),) * fn.nin, out=nout)
     assert out.tobytes() == nout.tobytes()
+
+
+@pytest.mark.parametrize("fn", FUNCS, ids=repr)
+@pytest.mark.parametrize("dt", ["<f4", "<f8"])
+@pytest.mark.parametrize("offset", [1, 2, 3, 4, 5, 6, 7])
+def test_unaligned_contiguous_arrays(fn, dt, offset, tiny_threshold):
+    """A C-contiguous view at an odd byte offset is not aligned for its
+    dtype: the kernels must not load it as typed (vectorised) elements --
+    undefined behaviour that UBSan (`make asan`) reports -- but must still
+    compute NumPy's answer, in and out, in place too."""
+    dt = np.dtype(dt)
+    n = 1000
+    raw = np.linspace(0.25, 4.0, n).astype(dt)
+    buf = bytearray(n * dt.itemsize + 16)
+    x = np.ndarray((n,), dt, buffer=buf, offset=offset)
+    x[...] = raw
+    obuf = bytearray(n * dt.itemsize + 16)
+    out = np.ndarray((n,), dt, buffer=obuf, offset=8 - offset)
+    if dt.itemsize == 8 or offset % 4:
+        assert not x.flags.aligned
+    with np.errstate(all="ignore"):
+        want = fn.numpy(*(raw,) * fn.nin)
+        for nt in (1, 2):
+            with cw.threads(nt):
+                _same(fn, fn(*(x,) * fn.nin), want)
+                assert fn(*(x,) * fn.nin, out=out) is out
+                _same(fn, out.copy(), want)
+        if fn.nin == 1:
+            fn(x, out=x)                                   # in place, unaligned
+            _same(fn, x.copy(), want)
