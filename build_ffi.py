@@ -53,12 +53,13 @@ ffibuilder.cdef(_read(CSRC, "corewise.h"))
 ffibuilder.set_source(
     "corewise._core",
     "#include <stddef.h>\n"
+    "#include <stdint.h>\n"
     '#include "corewise.h"\n'
     f"const char *cw_version(void) {{ return {json.dumps(_version())}; }}\n"
     f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
-    sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c"],
+    sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/reduce.c"],
     include_dirs=[CSRC],
-    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_scalar.h", "ops.def")],
+    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_scalar.h", "ops.def", "reduce.c")],
     define_macros=macros,
     extra_compile_args=compile_args,
     extra_link_args=link_args,

@@ -1,10 +1,42 @@
 """Build glue: the package lives in pkg/ and installs as ``corewise``; the C
 extension corewise._core is built by cffi from build_ffi.py.  Metadata is in
-pyproject.toml."""
+pyproject.toml.
+
+The C headers of csrc/ (the operation table ops.def, the scalar element
+functions cw_scalar.h, ...) are also installed, as corewise/include/, with
+the build's compiler flags in corewise/include/build.json: corewise.evaluate
+compiles generated C against them at run time."""
+import glob
+import json
+import os
+import sys
+
 from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class build_py_with_headers(build_py):
+    def run(self):
+        super().run()
+        sys.path.insert(0, HERE)
+        import build_ffi
+        dst = os.path.join(self.build_lib, "corewise", "include")
+        self.mkpath(dst)
+        for pattern in ("*.h", "*.def"):
+            for src in sorted(glob.glob(os.path.join(HERE, "csrc", pattern))):
+                self.copy_file(src, os.path.join(dst, os.path.basename(src)))
+        kw = build_ffi.ffibuilder._assigned_source[3]
+        cfg = {k: list(kw.get(k, ())) for k in
+               ("extra_compile_args", "extra_link_args", "libraries", "define_macros")}
+        with open(os.path.join(dst, "build.json"), "w", encoding="utf-8") as f:
+            json.dump(cfg, f, indent=1)
+
 
 setup(
     package_dir={"corewise": "pkg"},
     packages=["corewise"],
     cffi_modules=["build_ffi.py:ffibuilder"],
+    cmdclass={"build_py": build_py_with_headers},
 )

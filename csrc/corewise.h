@@ -2,7 +2,7 @@
  *
  * This header is "cdef-clean": build_ffi.py feeds it verbatim to cffi's
  * ffi.cdef(), so it holds declarations only -- no preprocessor lines, no
- * inline code.  C files include <stddef.h> before it.
+ * inline code.  C files include <stddef.h> and <stdint.h> before it.
  *
  * Conventions: shapes and byte strides are ptrdiff_t (negative strides and
  * zero strides allowed; more than 2**31 elements are fine).  Every entry
@@ -94,6 +94,77 @@ int cw_parallel_copy(ptrdiff_t nbytes, const char *src, char *dst);
 
 /* Fork safety: number of times the OpenMP pool was released before a fork. */
 int cw_fork_pauses(void);
+
+/* ---- reductions and selections (csrc/reduce.c) ----
+ * Reductions are deterministic: the result depends on the data, its
+ * logical (C-order) arrangement and the reduce block size -- never on the
+ * thread count.  See the comment at the top of reduce.c. */
+typedef enum {
+    CW_RSUM = 0, CW_RPROD = 1, CW_RMEAN = 2, CW_RNANSUM = 3,
+    CW_RMAX = 4, CW_RMIN = 5, CW_RNANMAX = 6, CW_RNANMIN = 7,
+    CW_RARGMAX = 8, CW_RARGMIN = 9, CW_RCOUNT = 10, CW_RDOT = 11,
+    CW_RNOPS = 12
+} cw_reduce_op;
+
+/* Input dtypes of a reduction.  CW_RB8..CW_RB64: items of 1/2/4/8 bytes
+ * tested for truth as (bits & mask) != 0 (count_nonzero, selections). */
+typedef enum {
+    CW_RF32 = 0, CW_RF64 = 1, CW_RI64 = 2, CW_RU64 = 3,
+    CW_RB8 = 4, CW_RB16 = 5, CW_RB32 = 6, CW_RB64 = 7,
+    CW_RNDTYPES = 8
+} cw_reduce_dtype;
+
+/* Reduce the LAST nred of ndim dimensions of x (byte strides xstrides) in
+ * C order; the first ndim - nred dimensions are kept and written to out
+ * (byte strides ostrides).  Output dtype: f32/f64 for float sum, prod,
+ * mean, min, max, nan*; int64/uint64 bits for integer ones and count;
+ * int64 flat index (over the reduced dimensions) for argmin/argmax.
+ * An empty reduction (and CW_RDOT) is refused: the facade handles it. */
+int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
+              const char *x, const ptrdiff_t *xstrides, int nred,
+              char *out, const ptrdiff_t *ostrides, uint64_t mask);
+
+/* out[0] = sum(x[i] * y[i]) over n elements of two strided vectors. */
+int cw_dot(int dtype, ptrdiff_t n, const char *x, ptrdiff_t xs,
+           const char *y, ptrdiff_t ys, char *out);
+
+/* Block size (elements) of the fixed decomposition; n <= 0 resets to the
+ * default 8192.  Changing it changes float sums' rounding (tests only). */
+ptrdiff_t cw_set_reduce_block(ptrdiff_t n);
+ptrdiff_t cw_get_reduce_block(void);
+
+/* Selections, two passes over a condition of `width`-byte items (truth:
+ * (bits & mask) != 0), n-d with byte strides:
+ *   nb = cw_select_nblocks(n); counts = int64[nb + 1] (Python-owned);
+ *   cw_select_count(...) -> per-block counts and the total;
+ *   Python allocates the outputs; cw_select_fill(...) writes them.
+ * Modes: CW_SEL_FLAT (outs[0]: int64 C-order flat indices), CW_SEL_MULTI
+ * (outs[d]: int64 index along dimension d), CW_SEL_VALUES (outs[0]: items
+ * of v, vitemsize bytes each, v with the condition's shape). */
+typedef enum { CW_SEL_FLAT = 0, CW_SEL_MULTI = 1, CW_SEL_VALUES = 2 } cw_select_mode;
+ptrdiff_t cw_select_nblocks(ptrdiff_t n);
+int cw_select_count(int width, uint64_t mask, int ndim, const ptrdiff_t *shape,
+                    const char *c, const ptrdiff_t *cstrides,
+                    ptrdiff_t nblocks, int64_t *counts, int64_t *total);
+int cw_select_fill(int width, uint64_t mask, int ndim, const ptrdiff_t *shape,
+                   const char *c, const ptrdiff_t *cstrides,
+                   ptrdiff_t nblocks, int64_t *counts, int mode, char *const *outs,
+                   const char *v, const ptrdiff_t *vstrides, ptrdiff_t vitemsize);
+
+/* Roof for reductions: a parallel read of nbytes (8-byte aligned), summed
+ * as uint64 words so that nothing is optimised away (benchmarks only). */
+int cw_parallel_read(ptrdiff_t nbytes, const char *src, uint64_t *sink);
+
+/* ---- fused expressions: corewise.evaluate (pkg/_evaluate.py) ---- */
+/* C code generated and compiled at run time cannot link against this
+ * module's symbols; it receives the parallel driver cw_parallel_run
+ * (cw_internal.h) as this address, so thread count, serial threshold, fork
+ * safety and floating-point flag reporting are the package's own. */
+void *cw_parallel_driver(void);
+
+typedef enum {
+    CW_EINTPOW = 64    /* integer raised to a negative integer power */
+} cw_eval_status;
 
 /* ---- hardening: nested-use thread budget (csrc/runtime.c) ----
  * Calls running at once in a process share max(cores, requested) threads;

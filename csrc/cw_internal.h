@@ -3,6 +3,7 @@
 #ifndef CW_INTERNAL_H
 #define CW_INTERNAL_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "corewise.h"
 
@@ -12,6 +13,27 @@
  * the CW_FPE_* flags the blocks raised. */
 typedef void (*cw_block_fn)(ptrdiff_t lo, ptrdiff_t hi, void *ctx);
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx);
+
+/* Run fn(t, t + 1, ctx) for each task t of a fixed list, statically
+ * scheduled over the threads (serial below the threshold, counted as
+ * ntasks * task_elems elements).  Returns the CW_FPE_* flags raised. */
+int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, void *ctx);
+
+/* Validates an n-d shape (1 <= ndim <= CW_MAXDIMS, no negative extent) and
+ * stores its number of elements in *n; returns a cw_status. */
+static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)
+{
+    if (ndim < 1 || ndim > CW_MAXDIMS)
+        return CW_ENDIM;
+    ptrdiff_t k = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0)
+            return CW_ESHAPE;
+        k *= shape[d];
+    }
+    *n = k;
+    return CW_OK;
+}
 
 /* Runtime ISA dispatch: GCC target_clones on x86-64 glibc (ifunc), unless
  * the build is a native one (COREWISE_NATIVE=1 -> -march=native).

@@ -3,6 +3,7 @@
 #include <fenv.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
 
@@ -181,40 +182,84 @@ static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
          | (e & FE_INVALID ? CW_FPE_INVALID : 0);
 }
 
+/* Threads for n elements of work under threshold thr (each thread gets at
+ * least thr / 2 elements); 1 means run serially, without a region. */
+static int team_size(ptrdiff_t n, ptrdiff_t thr)
+{
+    int nt = cw_get_num_threads();
+    if (nt <= 1 || n < thr || omp_in_parallel())
+        return 1;
+    ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
+    return cap < nt ? (int)cap : nt;
+}
+
+/* A call that runs serially: the caller's thread alone. */
+static int run_serial(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
+{
+    cw_last_team = 1;
+    return run_block(fn, lo, hi, ctx);
+}
+
+/* Both drivers: the team is team_size() threads capped by the nested-use
+ * budget (cw_reserve); a grant of 1 runs serially, still counted. */
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
 {
-    ptrdiff_t thr = threshold_for_cost(cost);
-    int nt = cw_get_num_threads();
-    if (nt > 1 && n >= thr) {
-        ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
-        if (cap < nt)
-            nt = (int)cap;
-    }
-    if (nt <= 1 || n < thr || omp_in_parallel()) {
-        cw_last_team = 1;
-        return run_block(fn, 0, n, ctx);
-    }
+    int nt = team_size(n, threshold_for_cost(cost));
+    if (nt <= 1)
+        return run_serial(fn, 0, n, ctx);
     int grant = cw_reserve(nt);
-    if (grant <= 1) {
-        cw_last_team = 1;
-        int flags = run_block(fn, 0, n, ctx);
-        cw_release(grant);
-        return flags;
-    }
-    cw_pool_live = 1;
     int flags = 0;
+    if (grant <= 1) {
+        flags = run_serial(fn, 0, n, ctx);
+    } else {
+        cw_pool_live = 1;
 #pragma omp parallel num_threads(grant) reduction(| : flags)
-    {
-        ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
-        if (t == 0)
-            cw_last_team = (int)T;
-        ptrdiff_t blk = (n + T - 1) / T;
-        blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
-        ptrdiff_t lo = t * blk, hi = lo + blk;
-        if (hi > n)
-            hi = n;
-        if (lo < hi)
-            flags |= run_block(fn, lo, hi, ctx);
+        {
+            ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
+            if (t == 0)
+                cw_last_team = (int)T;
+            ptrdiff_t blk = (n + T - 1) / T;
+            blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
+            ptrdiff_t lo = t * blk, hi = lo + blk;
+            if (hi > n)
+                hi = n;
+            if (lo < hi)
+                flags |= run_block(fn, lo, hi, ctx);
+        }
+    }
+    cw_release(grant);
+    return flags;
+}
+
+/* A fixed list of ntasks tasks of about task_elems elements each, run as
+ * `omp for schedule(static)` over the tasks (or serially under the
+ * same threshold as cw_parallel_run, counted in elements).  For reductions
+ * whose task list does not depend on the thread count (csrc/reduce.c).
+ * Returns the CW_FPE_* flags the tasks raised. */
+int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, void *ctx)
+{
+    if (ntasks <= 0)
+        return 0;
+    ptrdiff_t n = task_elems > PTRDIFF_MAX / ntasks ? PTRDIFF_MAX : ntasks * task_elems;
+    int nt = team_size(n, threshold_for_cost(1));
+    if (nt > ntasks)
+        nt = (int)ntasks;
+    if (nt <= 1)
+        return run_serial(fn, 0, ntasks, ctx);
+    int grant = cw_reserve(nt);
+    int flags = 0;
+    if (grant <= 1) {
+        flags = run_serial(fn, 0, ntasks, ctx);
+    } else {
+        cw_pool_live = 1;
+#pragma omp parallel num_threads(grant) reduction(| : flags)
+        {
+            if (omp_get_thread_num() == 0)
+                cw_last_team = omp_get_num_threads();
+#pragma omp for schedule(static)
+            for (ptrdiff_t t = 0; t < ntasks; t++)
+                flags |= run_block(fn, t, t + 1, ctx);
+        }
     }
     cw_release(grant);
     return flags;
@@ -301,3 +346,7 @@ const char *cw_simd_level(void)
     return "compiler default (no runtime dispatch)";
 #endif
 }
+
+/* ---- for run-time generated code (corewise.evaluate) ---------------------------- */
+
+void *cw_parallel_driver(void) { return (void *)cw_parallel_run; }

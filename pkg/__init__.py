@@ -11,11 +11,20 @@ from ._lib import lib as _lib  # noqa: F401  (checks the build at import)
 from ._threads import get_num_threads, set_num_threads, threads
 from ._info import info
 from ._ufunc import FUNCTIONS as _FUNCTIONS, OPS as _OPS
+from ._reduce import FUNCTIONS as _REDUCTIONS
+from ._reduce import compress, dot, extract, flatnonzero, nonzero
+from ._evaluate import evaluate, functions as _evaluate_functions
 
 globals().update(_FUNCTIONS)
+globals().update(_REDUCTIONS)
 
 #: Names of the element-wise functions, in table order (csrc/ops.def).
 functions = tuple(_FUNCTIONS)
 
-__all__ = ["__version__", "functions", "get_num_threads", "info",
-           "set_num_threads", "threads", *_FUNCTIONS]
+#: Function names corewise.evaluate accepts (where + the table's functions).
+evaluate_functions = _evaluate_functions()
+
+__all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_num_threads",
+           "info", "set_num_threads", "threads", *_FUNCTIONS,
+           # reductions and selections (pkg/_reduce.py)
+           *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress"]

@@ -1,4 +1,4 @@
-"""``python -m corewise info|bench``."""
+"""``python -m corewise info|bench|eval``."""
 import argparse
 import json
 import sys
@@ -13,7 +13,16 @@ def main(argv=None):
     pb = sub.add_parser("bench", help="benchmarks against NumPy and the memory roof")
     from ._bench import add_arguments
     add_arguments(pb)
+    pe = sub.add_parser("eval", help="evaluate an expression over .npy files (memory-mapped, chunked)",
+                        description="Evaluate an element-wise expression (corewise.evaluate's "
+                                    "syntax) over .npy files, e.g. "
+                                    "eval 'sqrt(a*a+b*b)' --in a=x.npy --in b=y.npy --out r.npy")
+    from ._cli_eval import add_arguments as add_eval_arguments
+    add_eval_arguments(pe)
     args = p.parse_args(argv)
+    if args.cmd == "eval":
+        from ._cli_eval import run as run_eval
+        return run_eval(args)
     if args.cmd == "info":
         from ._info import format_info, info
         print(json.dumps(info(), indent=2) if args.json else format_info())

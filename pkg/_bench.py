@@ -13,6 +13,15 @@ Cases
                  np.sqrt and the bare cffi call (two from_buffer + call)
   --threshold    serial vs parallel time over sizes: where a parallel region
                  starts to pay off (how the serial threshold was chosen)
+  --reduce       sum and max of 32M float64 against a parallel read of the
+                 same bytes (the roof for reductions); sum and max of 256K
+                 float64 (in cache); nonzero of a 32M bool array, half true
+
+  --evaluate     corewise.evaluate on 10M float64 (--evaluate-size): four
+                 expressions, NumPy vs numexpr (if importable) vs evaluate
+                 with out=, per thread count, against the copy roof of the
+                 bytes the fused loop moves; plus the first-call compile
+                 time (fresh cache) and the cached-call overhead
 """
 import json
 import statistics
@@ -36,6 +45,14 @@ def add_arguments(p):
                    help="small sizes and few repeats (a smoke test, not a benchmark)")
     p.add_argument("--threshold", action="store_true",
                    help="also sweep sizes to show where parallel beats serial")
+    p.add_argument("--reduce", action="store_true",
+                   help="also run the reduction and nonzero cases")
+
+    p.add_argument("--evaluate", action="store_true",
+                   help="also benchmark corewise.evaluate (fused expressions) against "
+                        "NumPy and numexpr")
+    p.add_argument("--evaluate-size", type=int, default=10 * 10**6,
+                   help="elements of the evaluate cases (default 10M)")
 
 
 def _thread_counts(spec):
@@ -100,7 +117,8 @@ def _thread_fn(fn, t):
     return run
 
 
-def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, roof_fn=None):
+def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, roof_fn=None,
+             roof_name="copy-roof"):
     """NumPy, then corewise (and the copy roof) at each thread count, all
     timed interleaved in one go."""
     fns = [np_fn] + [_thread_fn(cw_fn, t) for t in tcounts]
@@ -113,7 +131,7 @@ def _scaling(rows, case, np_fn, cw_fn, tcounts, repeats, min_time, nbytes=None, 
     _row(rows, case, "numpy", 1, t_np, **gb(t_np))
     for i, t in enumerate(tcounts):
         if roof_fn is not None:
-            _row(rows, case, "copy-roof", t, t_roof[i], **gb(t_roof[i]))
+            _row(rows, case, roof_name, t, t_roof[i], **gb(t_roof[i]))
         extra = {"vs_roof": t_cw[i] / t_roof[i]} if roof_fn is not None else {}
         _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
              speedup_vs_1thread=t_cw[0] / t_cw[i], **extra, **gb(t_cw[i]))
@@ -184,8 +202,125 @@ def bench_threshold(rows, repeats):
         lib.cw_set_min_parallel(saved)
 
 
+def bench_reduce(rows, tcounts, repeats, n):
+    """Deterministic reductions and nonzero against NumPy and the read roof."""
+    import corewise as cw
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=n)
+    xb, sink = ffi.from_buffer(x), ffi.new("uint64_t *")
+    tag = f"{n // 2**20}M" if n % 2**20 == 0 else str(n)
+    for name in ("sum", "max"):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        _scaling(rows, f"{name}-{tag}", lambda: npf(x), lambda: cwf(x), tcounts,
+                 max(3, repeats // 2), 0.05, nbytes=x.nbytes,
+                 roof_fn=lambda: lib.cw_parallel_read(x.nbytes, xb, sink), roof_name="read-roof")
+    small = x[:256 * 1024].copy()
+    for name in ("sum", "max"):
+        npf, cwf = getattr(np, name), getattr(cw, name)
+        _scaling(rows, f"{name}-256K", lambda: npf(small), lambda: cwf(small), tcounts,
+                 repeats, 0.02)
+    b = rng.random(n) < 0.5
+    assert np.array_equal(cw.nonzero(b)[0], np.nonzero(b)[0])
+    _scaling(rows, f"nonzero-{tag}-bool", lambda: np.nonzero(b), lambda: cw.nonzero(b),
+             tcounts, max(3, repeats // 2), 0.05)
+
+EVALUATE_CASES = [
+    # (expression, functions it needs from the table, bytes per element moved)
+    ("sqrt(a*a+b*b)", ("sqrt",), 24),
+    ("2*a+3*b", (), 24),
+    ("a*b-4.1*a > 2.5*b", (), 17),
+    ("sin(a)**2+cos(b)**2", ("sin", "cos"), 24),
+]
+
+
+def bench_evaluate(rows, tcounts, repeats, n):
+    import os
+    import tempfile
+    import corewise as cw
+    try:
+        import numexpr as ne
+    except ImportError:
+        ne = None
+    rng = np.random.default_rng(7)
+    env = {"a": rng.uniform(-3, 3, n), "b": rng.uniform(-3, 3, n)}
+    src = np.empty(max(per for _, _, per in EVALUATE_CASES) * n // 2, np.uint8)
+    dst = np.empty_like(src)
+    sb, db = ffi.from_buffer(src), ffi.from_buffer(dst)
+    for expr, needs, per in EVALUATE_CASES:
+        missing = [f for f in needs if f not in cw.evaluate_functions]
+        case = f"eval {expr} {n // 10**6}M" if n % 10**6 == 0 else f"eval {expr} {n}"
+        if missing:
+            _row(rows, case, f"skipped: {', '.join(missing)} not in the table", 0, 0.0)
+            continue
+        fn_np = eval("lambda a, b: " + expr.replace("sqrt", "np.sqrt").replace(
+            "sin", "np.sin").replace("cos", "np.cos"), {"np": np})
+        want = fn_np(**env)
+        out = np.empty_like(want)
+        cw.evaluate(expr, env, out=out)
+        assert np.allclose(out, want, rtol=1e-12, atol=1e-12, equal_nan=True), expr
+        nbytes = per * n
+        copy_bytes = nbytes // 2  # a copy moves twice its size
+        assert copy_bytes <= src.nbytes
+        fns = [lambda: fn_np(**env)]
+        fns += [_thread_fn(lambda: cw.evaluate(expr, env, out=out), t) for t in tcounts]
+        fns += [_thread_fn(lambda: lib.cw_parallel_copy(copy_bytes, sb, db), t) for t in tcounts]
+        if ne is not None:
+            def ne_at(t):
+                def run():
+                    ne.set_num_threads(t)
+                    ne.evaluate(expr, local_dict=env, out=out)
+                return run
+            fns += [ne_at(t) for t in tcounts]
+        times = paired_times(fns, max(3, repeats // 2), 0.05)
+        k = len(tcounts)
+        t_np, t_cw, t_roof, t_ne = times[0], times[1:1 + k], times[1 + k:1 + 2 * k], times[1 + 2 * k:]
+        gb = lambda s: {"gbps": nbytes / s / 1e9}  # noqa: E731
+        _row(rows, case, "numpy", 1, t_np, **gb(t_np))
+        for i, t in enumerate(tcounts):
+            _row(rows, case, "copy-roof", t, t_roof[i], **gb(t_roof[i]))
+            if ne is not None:
+                _row(rows, case, "numexpr", t, t_ne[i], speedup_vs_numpy=t_np / t_ne[i],
+                     vs_roof=t_ne[i] / t_roof[i], **gb(t_ne[i]))
+            extra = {"speedup_vs_numexpr": t_ne[i] / t_cw[i]} if ne is not None else {}
+            _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
+                 speedup_vs_1thread=t_cw[0] / t_cw[i], vs_roof=t_cw[i] / t_roof[i],
+                 **extra, **gb(t_cw[i]))
+    # First call of a new expression (fresh cache: parse, generate, compile,
+    # load) and the cost a cached call adds to the bare generated function.
+    a, b = np.ones(100), np.ones(100)
+    y = np.empty(100)
+    small = {"a": a, "b": b}
+    saved = os.environ.get("COREWISE_CACHE_DIR")
+    with tempfile.TemporaryDirectory() as d:
+        os.environ["COREWISE_CACHE_DIR"] = d
+        try:
+            k = int.from_bytes(os.urandom(4), "little")
+            t0 = time.perf_counter()
+            cw.evaluate(f"sqrt(a*a+b*b) + {k}", small, out=y)
+            _row(rows, "eval first call (compile)", "corewise", 1, time.perf_counter() - t0)
+        finally:
+            if saved is None:
+                del os.environ["COREWISE_CACHE_DIR"]
+            else:
+                os.environ["COREWISE_CACHE_DIR"] = saved
+    from . import _evaluate
+    cw.evaluate("sqrt(a*a+b*b)", small, out=y)
+    f64 = np.dtype(np.float64)
+    plan = _evaluate._plan(_evaluate.parse("sqrt(a*a+b*b)"), ((f64, False), (f64, False)))
+    gffi, glib = plan.module(f64, ("c", "c"))
+    fb, drv, cost = gffi.from_buffer, _evaluate._DRIVER, plan.cost
+    cases = [("bare generated call", lambda: glib.cw_eval(drv, cost, 100, fb(a), fb(b), fb(y))),
+             ("evaluate out=", lambda: cw.evaluate("sqrt(a*a+b*b)", small, out=y)),
+             ("evaluate alloc", lambda: cw.evaluate("sqrt(a*a+b*b)", small)),
+             ("numpy", lambda: np.sqrt(a * a + b * b))]
+    if ne is not None:
+        cases.append(("numexpr out=", lambda: ne.evaluate("sqrt(a*a+b*b)", small, out=y)))
+    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
+        _row(rows, "eval call-100", impl, 1, t)
+
+
 def format_rows(rows):
-    cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy",
+    cols = ["case", "impl", "threads", "median_us", "speedup_vs_numpy", "speedup_vs_numexpr",
             "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
     cols = [c for c in cols if any(c in r for r in rows)]
     def cell(v):
@@ -210,11 +345,17 @@ def run(args):
     bench_call(rows, repeats)
     if args.threshold:
         bench_threshold(rows, repeats)
+    if args.reduce:
+        bench_reduce(rows, tcounts, repeats, large)
+
+    if args.evaluate:
+        bench_evaluate(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
     if args.json:
         print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
     else:
         print(_info.format_info())
         print()
         print(format_rows(rows))
-        print("\nspeedup_* = other time / this time; vs_roof = this time / parallel copy of the same bytes")
+        print("\nspeedup_* = other time / this time; vs_roof = this time / the roof row "
+              "(copy-roof: parallel copy, read-roof: parallel read of the same bytes)")
     return 0

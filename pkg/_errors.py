@@ -15,6 +15,7 @@ _MESSAGES = {
     lib.CW_ESHAPE: (ValueError, "negative extent"),
     lib.CW_EOVERLAP: (ValueError, "input and output partially overlap"),
     lib.CW_ENULL: (ValueError, "NULL data pointer"),
+    lib.CW_EINTPOW: (ValueError, "Integers to negative integer powers are not allowed"),
 }
 _MASK = lib.CW_STATUS_MASK
 # NumPy's order and wording ("invalid value encountered in sqrt").

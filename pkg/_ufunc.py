@@ -170,23 +170,23 @@ def _needs_input_copy(x, y):
     return not (_addr(x) == _addr(y) and x.strides == y.strides)
 
 
-def collapse(shape, xs, ys):
-    """Drop unit dimensions, order the rest by output stride (outermost
-    first) and merge neighbours that are contiguous in both arrays."""
-    dims = sorted(((n, a, b) for n, a, b in zip(shape, xs, ys) if n != 1),
-                  key=lambda d: (abs(d[2]), abs(d[1])), reverse=True)
+def collapse(shape, *strides):
+    """Drop unit dimensions, order the rest by stride (outermost first; the
+    last stride list -- the output's -- decides first) and merge neighbours
+    that are contiguous in every array.  Returns (shape, *strides)."""
+    dims = sorted((d for d in zip(shape, *strides) if d[0] != 1),
+                  key=lambda d: tuple(abs(s) for s in d[:0:-1]), reverse=True)
     if not dims:
-        return [1], [0], [0]
+        return ([1],) + tuple([0] for _ in strides)
     merged = [list(dims[0])]
-    for n, a, b in dims[1:]:
-        m = merged[-1]
-        if m[1] == a * n and m[2] == b * n:
+    for d in dims[1:]:
+        m, n = merged[-1], d[0]
+        if all(m[k] == d[k] * n for k in range(1, len(d))):
             m[0] *= n
-            m[1] = a
-            m[2] = b
+            m[1:] = d[1:]
         else:
-            merged.append([n, a, b])
-    return [d[0] for d in merged], [d[1] for d in merged], [d[2] for d in merged]
+            merged.append(list(d))
+    return tuple([m[k] for m in merged] for k in range(len(strides) + 1))
 
 
 def run_unary(op, code, x, y):
@@ -241,11 +241,18 @@ def unary_general(op, x, out):
 
 def make_unary(op):
     """The public function for a unary op: a fast path for native
-    float32/float64 C-contiguous arrays, else the general path."""
-    op_id = op.id
+    float32/float64 C-contiguous arrays, else the general path.
+
+    The fast path reads layout, shape and writability from a memoryview of
+    each array (the buffer's own shape/strides, not from_buffer's refusal):
+    on PyPy one memoryview costs ~0.14 us where each ndarray attribute
+    (.flags, .shape, .size) crosses cpyext at ~0.3-0.7 us, and on CPython
+    it is as cheap as the attributes it replaces."""
+    op_id, name = op.id, op.name
     general = unary_general
     c32, c64 = lib.CW_F32, lib.CW_F64
     overlap = lib.CW_EOVERLAP
+    mv, fb, contig, empty = memoryview, _fb, _contig, _empty
 
     def ufunc(x, out=None):
         if type(x) is _ndarray:
@@ -256,22 +263,24 @@ def make_unary(op):
                 code = c32
             else:
                 return general(op, x, out)
-            if out is None:
-                if x.ndim and x.flags.c_contiguous:
-                    y = _empty(x.shape, dt)
-                    rc = _contig(op_id, code, x.size, _fb(x), _fb(y))
-                    if rc:
-                        check(rc, op.name)  # floating-point exceptions
-                    return y
-            elif type(out) is _ndarray and out.dtype is dt and out.shape == x.shape:
-                f = out.flags
-                if f.c_contiguous and f.writeable and x.flags.c_contiguous:
-                    rc = _contig(op_id, code, x.size, _fb(x), _fb(out))
-                    if not rc:
-                        return out
-                    if rc != overlap:  # partial overlap: nothing written yet
-                        check(rc, op.name)
-                        return out
+            mx = mv(x)
+            if mx.c_contiguous:
+                if out is None:
+                    if mx.ndim:
+                        y = empty(mx.shape, dt)
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(y))
+                        if rc:
+                            check(rc, name)  # floating-point exceptions
+                        return y
+                elif type(out) is _ndarray and out.dtype is dt:
+                    mo = mv(out)
+                    if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(mo))
+                        if not rc:
+                            return out
+                        if rc != overlap:  # partial overlap: nothing written yet
+                            check(rc, name)
+                            return out
         return general(op, x, out)
 
     ufunc.__name__ = ufunc.__qualname__ = op.name

@@ -28,6 +28,15 @@ def tiny_threshold():
         lib.cw_set_min_parallel(prev)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _evaluate_cache(tmp_path_factory):
+    """One run-time compile cache for the whole session (corewise.evaluate):
+    each expression compiles once (~0.3 s), then every test reuses it."""
+    if "COREWISE_CACHE_DIR" not in os.environ:
+        os.environ["COREWISE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cwcache"))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _reset_threads():
     """No test leaks a thread setting into the next."""

@@ -1,0 +1,145 @@
+/* Helpers for the C code that corewise.evaluate generates at run time
+ * (pkg/_evaluate.py).  Where C's operators differ from NumPy's ufuncs, the
+ * NumPy semantics are written here once:
+ *   - np.remainder (`%`): the result has the sign of the divisor; integer
+ *     x % 0 is 0 with a divide-by-zero flag; INT_MIN % -1 is 0;
+ *   - np.power (`**`) on integers: exponentiation by squaring, wrapping like
+ *     NumPy; a negative exponent is an error (CW_EINTPOW);
+ *   - np.power with a scalar exponent: NumPy's fast paths (2 -> square,
+ *     0.5 -> sqrt, -1 -> reciprocal, 1 -> copy, 0 -> ones);
+ *   - comparisons between uint64 and int64 are exact, like NumPy 2's.
+ * Generated code is compiled with the package's flags plus -fwrapv (signed
+ * integer arithmetic wraps, as NumPy's does).  Float comparisons use the
+ * quiet isless()/... macros, so NaN raises no invalid flag (NumPy's don't).
+ * The n-d walk over a strided iteration space is cw_nd_walk below. */
+#ifndef CW_EVAL_H
+#define CW_EVAL_H
+#include <fenv.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
+    static inline T cw_e_rem_##SUF(T a, T b)                                  \
+    {                                                                         \
+        T mod = FMOD(a, b);                                                   \
+        if (!b)                                                               \
+            return mod;                                                       \
+        if (mod) {                                                            \
+            if (isless(b, 0) != isless(mod, 0))                               \
+                mod += b;                                                     \
+        } else {                                                              \
+            mod = COPYSIGN(0, b);                                             \
+        }                                                                     \
+        return mod;                                                           \
+    }                                                                         \
+    static inline T cw_e_spow_##SUF(T x, T y)                                 \
+    {                                                                         \
+        if (y == 2)                                                           \
+            return x * x;                                                     \
+        if (y == (T)0.5)                                                      \
+            return SQRT(x);                                                   \
+        if (y == -1)                                                          \
+            return 1 / x;                                                     \
+        if (y == 1)                                                           \
+            return x;                                                         \
+        if (y == 0)                                                           \
+            return 1;                                                         \
+        return POW(x, y);                                                     \
+    }
+
+CW_E_FLOAT(float, f32, fmodf, copysignf, powf, sqrtf)
+CW_E_FLOAT(double, f64, fmod, copysign, pow, sqrt)
+
+/* Integer remainder and power, signed or unsigned T (NumPy semantics). */
+#define CW_E_SIGNED(T) ((T)-1 < (T)0)
+#define CW_E_INT(T, SUF)                                                      \
+    static inline T cw_e_rem_##SUF(T a, T b)                                  \
+    {                                                                         \
+        if (b == 0) {                                                         \
+            feraiseexcept(FE_DIVBYZERO);                                      \
+            return 0;                                                         \
+        }                                                                     \
+        if (CW_E_SIGNED(T) && b == (T)-1)                                     \
+            return 0;                                                         \
+        T r = (T)(a % b);                                                     \
+        if (r != 0 && ((r < (T)0) != (b < (T)0)))                             \
+            r = (T)(r + b);                                                   \
+        return r;                                                             \
+    }                                                                         \
+    static inline T cw_e_pow_##SUF(T a, T b, int *err)                        \
+    {                                                                         \
+        if (b < (T)0) {                                                       \
+            __atomic_store_n(err, 1, __ATOMIC_RELAXED);                       \
+            return 0;                                                         \
+        }                                                                     \
+        T r = 1;                                                              \
+        while (b) {                                                           \
+            if (b & 1)                                                        \
+                r = (T)(r * a);                                               \
+            a = (T)(a * a);                                                   \
+            b = (T)(b >> 1);                                                  \
+        }                                                                     \
+        return r;                                                             \
+    }
+
+CW_E_INT(int8_t, i8)
+CW_E_INT(int16_t, i16)
+CW_E_INT(int32_t, i32)
+CW_E_INT(int64_t, i64)
+CW_E_INT(uint8_t, u8)
+CW_E_INT(uint16_t, u16)
+CW_E_INT(uint32_t, u32)
+CW_E_INT(uint64_t, u64)
+
+/* Sign of a - b for a uint64 and b int64, exactly. */
+static inline int cw_e_cmp_us(uint64_t a, int64_t b)
+{
+    if (b < 0)
+        return 1;
+    return a < (uint64_t)b ? -1 : a > (uint64_t)b;
+}
+
+/* Visit elements [lo, hi) of the C-order flattening of an ndim-dimensional
+ * iteration space over nptr arrays (byte strides, row k of strides belongs
+ * to array k): run(count, pointers, innermost strides, ctx) once per run
+ * along the last dimension. */
+typedef void (*cw_e_run_fn)(ptrdiff_t cnt, char **p, const ptrdiff_t *s, void *ctx);
+
+static inline void cw_nd_walk(ptrdiff_t lo, ptrdiff_t hi, int ndim,
+                              const ptrdiff_t *shape, int nptr,
+                              char *const *base, const ptrdiff_t *strides,
+                              cw_e_run_fn run, void *ctx)
+{
+    const int last = ndim - 1;
+    ptrdiff_t idx[64];
+    char *p[64];
+    ptrdiff_t inner[64];
+    ptrdiff_t rem = lo;
+    for (int d = last; d >= 0; d--) {
+        idx[d] = rem % shape[d];
+        rem /= shape[d];
+    }
+    for (int k = 0; k < nptr; k++)
+        inner[k] = strides[k * ndim + last];
+    while (lo < hi) {
+        ptrdiff_t cnt = shape[last] - idx[last];
+        if (cnt > hi - lo)
+            cnt = hi - lo;
+        for (int k = 0; k < nptr; k++) {
+            ptrdiff_t off = 0;
+            for (int d = 0; d <= last; d++)
+                off += idx[d] * strides[k * ndim + d];
+            p[k] = base[k] + off;
+        }
+        run(cnt, p, inner, ctx);
+        lo += cnt;
+        idx[last] += cnt;
+        for (int d = last; d > 0 && idx[d] == shape[d]; d--) {
+            idx[d] = 0;
+            idx[d - 1]++;
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,798 @@
+/* corewise reductions (sum, prod, min, max, arg*, nan*, mean, dot,
+ * count_nonzero) and selections of unknown output size (nonzero family).
+ *
+ * Determinism: a reduction of N elements is a fixed function of N, the
+ * block size B (cw_set_reduce_block, default 8192) and the data -- never of
+ * the thread count.  The N elements (in C order over the reduced axes) are
+ * cut into chunks of at most CHUNK elements; a chunk is reduced with LANES
+ * independent accumulators (element i of the chunk goes to lane i % LANES)
+ * folded by a fixed pairwise tree.  Chunks are combined by a binary counter
+ * (a pairwise tree over chunks) within "tasks" of g blocks (g a power of two
+ * chosen from N alone so that there are at most CW_MAXTASKS tasks), and the
+ * task results by the same binary counter.  Threads compute whole tasks
+ * (any split of the task list gives the same task results) and the task
+ * results are combined in order by one thread.
+ *
+ * Error of a float sum: each element passes through at most
+ * (CHUNK/LANES - 1) + log2(LANES) = 12 additions inside its chunk plus
+ * ceil(log2(N / CHUNK)) in the trees, so |error| <= (12 + ceil(log2(N/256)))
+ * * eps * sum(|x|) to first order -- NumPy's pairwise sum has 18 + log2(N/128).
+ * float32 input is accumulated in float64 and rounded once at the end.
+ *
+ * Selections: count per block (in parallel), exclusive prefix sum of the
+ * block counts, then each block fills its slice of the output that Python
+ * allocated; exact and race-free for any thread count.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "cw_internal.h"
+
+#define LANES 32
+#define CHUNK 256
+#define CW_MAXTASKS 1024
+#define CW_DEFAULT_RBLOCK 8192
+
+static ptrdiff_t cw_rblock = CW_DEFAULT_RBLOCK;
+
+ptrdiff_t cw_set_reduce_block(ptrdiff_t n)
+{
+    if (n <= 0)
+        n = CW_DEFAULT_RBLOCK;
+    return __atomic_exchange_n(&cw_rblock, n, __ATOMIC_RELAXED);
+}
+
+ptrdiff_t cw_get_reduce_block(void)
+{
+    return __atomic_load_n(&cw_rblock, __ATOMIC_RELAXED);
+}
+
+/* A partial result: an 8-byte value (double, int64 or uint64 bits) and,
+ * for argmin/argmax, the flat index of that value. */
+typedef struct {
+    union { double f; int64_t i; uint64_t u; } v;
+    ptrdiff_t idx;
+} rstate;
+
+typedef void (*chunk_fn)(const char *x, const char *y, ptrdiff_t n,
+                         ptrdiff_t base, uint64_t mask, rstate *s);
+typedef void (*comb_fn)(rstate *a, const rstate *b); /* a = a (+) b; a is left */
+typedef void (*fin_fn)(const rstate *s, ptrdiff_t n, char *out);
+
+/* ---- chunk kernels ------------------------------------------------------ */
+
+/* Lane-parallel accumulation with a pairwise fold: sum, nansum, prod, dot
+ * and count.  ELEM(k) is the contribution of element k. */
+#define LANE_KERNEL(NAME, T, A, INIT, ELEM, OP)                               \
+    CW_DISPATCH static void NAME(const char *vx, const char *vy, ptrdiff_t n, \
+                                 ptrdiff_t base, uint64_t mask, rstate *s)    \
+    {                                                                         \
+        const T *x = (const T *)vx;                                           \
+        const T *y = (const T *)vy;                                           \
+        (void)y; (void)mask; (void)base;                                      \
+        A acc[LANES];                                                         \
+        for (int j = 0; j < LANES; j++)                                       \
+            acc[j] = (INIT);                                                  \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + LANES <= n; i += LANES)                                    \
+            for (int j = 0; j < LANES; j++) {                                 \
+                ptrdiff_t k = i + j;                                          \
+                A a = acc[j], b = (ELEM);                                     \
+                acc[j] = (OP);                                                \
+            }                                                                 \
+        for (int j = 0; i + j < n; j++) {                                     \
+            ptrdiff_t k = i + j;                                              \
+            A a = acc[j], b = (ELEM);                                         \
+            acc[j] = (OP);                                                    \
+        }                                                                     \
+        for (int w = LANES / 2; w; w /= 2)                                    \
+            for (int j = 0; j < w; j++) {                                     \
+                A a = acc[j], b = acc[j + w];                                 \
+                acc[j] = (OP);                                                \
+            }                                                                 \
+        memcpy(&s->v, &acc[0], sizeof(A));                                    \
+    }                                                                         \
+    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    {                                                                         \
+        A a, b;                                                               \
+        memcpy(&a, &sa->v, sizeof a);                                         \
+        memcpy(&b, &sb->v, sizeof b);                                         \
+        a = (OP);                                                             \
+        memcpy(&sa->v, &a, sizeof a);                                         \
+    }
+
+/* Float types accumulate in double; integers in uint64 (wrap-around, which
+ * for two's complement equals NumPy's int64 wrap-around). */
+LANE_KERNEL(sum_f32, float, double, 0.0, (double)x[k], a + b)
+LANE_KERNEL(sum_f64, double, double, 0.0, x[k], a + b)
+LANE_KERNEL(sum_u64, uint64_t, uint64_t, 0, x[k], a + b)
+LANE_KERNEL(nansum_f32, float, double, 0.0, (x[k] != x[k] ? 0.0 : (double)x[k]), a + b)
+LANE_KERNEL(nansum_f64, double, double, 0.0, (x[k] != x[k] ? 0.0 : x[k]), a + b)
+LANE_KERNEL(prod_f32, float, double, 1.0, (double)x[k], a * b)
+LANE_KERNEL(prod_f64, double, double, 1.0, x[k], a * b)
+LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
+LANE_KERNEL(dot_f32, float, double, 0.0, (double)x[k] * (double)y[k], a + b)
+LANE_KERNEL(dot_f64, double, double, 0.0, x[k] * y[k], a + b)
+LANE_KERNEL(count_b8, uint8_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+LANE_KERNEL(count_b16, uint16_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+LANE_KERNEL(count_b32, uint32_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+
+/* Selection by lanes: PICK(a, b) is true when b (the right/later value)
+ * replaces a.  max/min propagate NaN; nanmax/nanmin skip it (NaN only if
+ * every element is NaN).  V stores T in the state (float -> double). */
+#define PICK_MAX(a, b) (((b) >= (a)) | ((b) != (b)))
+#define PICK_MIN(a, b) (((b) <= (a)) | ((b) != (b)))
+#define PICK_NANMAX(a, b) (((b) >= (a)) | ((a) != (a)))
+#define PICK_NANMIN(a, b) (((b) <= (a)) | ((a) != (a)))
+
+#define SEL_KERNEL(NAME, T, V, FIELD, PICK)                                   \
+    CW_DISPATCH static T NAME##_lanes(const T *x, ptrdiff_t n)                \
+    {                                                                         \
+        T m[LANES];                                                           \
+        for (int j = 0; j < LANES; j++)                                       \
+            m[j] = x[0];                                                      \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + LANES <= n; i += LANES)                                    \
+            for (int j = 0; j < LANES; j++) {                                 \
+                T a = m[j], b = x[i + j];                                     \
+                m[j] = PICK(a, b) ? b : a;                                    \
+            }                                                                 \
+        for (int j = 0; i + j < n; j++) {                                     \
+            T a = m[j], b = x[i + j];                                         \
+            m[j] = PICK(a, b) ? b : a;                                        \
+        }                                                                     \
+        for (int w = LANES / 2; w; w /= 2)                                    \
+            for (int j = 0; j < w; j++) {                                     \
+                T a = m[j], b = m[j + w];                                     \
+                m[j] = PICK(a, b) ? b : a;                                    \
+            }                                                                 \
+        return m[0];                                                          \
+    }                                                                         \
+    static void NAME(const char *vx, const char *vy, ptrdiff_t n,             \
+                     ptrdiff_t base, uint64_t mask, rstate *s)                \
+    {                                                                         \
+        s->v.FIELD = (V)NAME##_lanes((const T *)vx, n);                       \
+    }                                                                         \
+    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    {                                                                         \
+        V a = sa->v.FIELD, b = sb->v.FIELD;                                   \
+        if (PICK(a, b))                                                       \
+            sa->v.FIELD = b;                                                  \
+    }
+
+/* argmax/argmin: the chunk's extreme by lanes, then the first index that
+ * holds it (the first NaN if there is one).  Combining keeps the left
+ * (earlier) state on ties, so the first occurrence wins, as in NumPy. */
+#define ARG_KERNEL(NAME, SEL, T, V, FIELD, BETTER)                            \
+    static void NAME(const char *vx, const char *vy, ptrdiff_t n,             \
+                     ptrdiff_t base, uint64_t mask, rstate *s)                \
+    {                                                                         \
+        const T *x = (const T *)vx;                                           \
+        T m = SEL##_lanes(x, n);                                              \
+        ptrdiff_t k = 0;                                                      \
+        if (m != m) {                                                         \
+            while (x[k] == x[k])                                              \
+                k++;                                                          \
+        } else {                                                              \
+            while (!(x[k] == m))                                              \
+                k++;                                                          \
+        }                                                                     \
+        s->v.FIELD = (V)x[k];                                                 \
+        s->idx = base + k;                                                    \
+    }                                                                         \
+    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    {                                                                         \
+        V a = sa->v.FIELD, b = sb->v.FIELD;                                   \
+        if (a != a)                                                           \
+            return;                                                           \
+        if (b != b || BETTER(b, a))                                           \
+            *sa = *sb;                                                        \
+    }
+
+#define GT(b, a) ((b) > (a))
+#define LT(b, a) ((b) < (a))
+
+#define SEL_FAMILY(SUF, T, V, FIELD)                                          \
+    SEL_KERNEL(max_##SUF, T, V, FIELD, PICK_MAX)                              \
+    SEL_KERNEL(min_##SUF, T, V, FIELD, PICK_MIN)                              \
+    ARG_KERNEL(argmax_##SUF, max_##SUF, T, V, FIELD, GT)                      \
+    ARG_KERNEL(argmin_##SUF, min_##SUF, T, V, FIELD, LT)
+SEL_FAMILY(f32, float, double, f)
+SEL_FAMILY(f64, double, double, f)
+SEL_FAMILY(i64, int64_t, int64_t, i)
+SEL_FAMILY(u64, uint64_t, uint64_t, u)
+SEL_KERNEL(nanmax_f32, float, double, f, PICK_NANMAX)
+SEL_KERNEL(nanmin_f32, float, double, f, PICK_NANMIN)
+SEL_KERNEL(nanmax_f64, double, double, f, PICK_NANMAX)
+SEL_KERNEL(nanmin_f64, double, double, f, PICK_NANMIN)
+
+/* ---- finalisers: the state written in the output dtype ------------------ */
+
+static void fin_f32(const rstate *s, ptrdiff_t n, char *o) { float v = (float)s->v.f; memcpy(o, &v, 4); }
+static void fin_f64(const rstate *s, ptrdiff_t n, char *o) { memcpy(o, &s->v.f, 8); }
+static void fin_u64(const rstate *s, ptrdiff_t n, char *o) { memcpy(o, &s->v.u, 8); }
+static void fin_mean_f32(const rstate *s, ptrdiff_t n, char *o) { float v = (float)(s->v.f / (double)n); memcpy(o, &v, 4); }
+static void fin_mean_f64(const rstate *s, ptrdiff_t n, char *o) { double v = s->v.f / (double)n; memcpy(o, &v, 8); }
+static void fin_idx(const rstate *s, ptrdiff_t n, char *o) { int64_t v = s->idx; memcpy(o, &v, 8); }
+
+/* ---- the (operation, dtype) table --------------------------------------- */
+
+typedef struct {
+    chunk_fn chunk;
+    comb_fn comb;
+    fin_fn fin;
+    ptrdiff_t isz;    /* input item size */
+    int fpe;          /* report floating-point exceptions (arithmetic ops) */
+} rentry;
+
+#define E(K, F, SZ, FPE) { K, K##_comb, F, SZ, FPE }
+#define NOE { 0, 0, 0, 0, 0 }
+/* dtype columns: CW_RF32, CW_RF64, CW_RI64, CW_RU64, CW_RB8..CW_RB64 */
+static const rentry cw_rtable[CW_RNOPS][CW_RNDTYPES] = {
+    [CW_RSUM] = { E(sum_f32, fin_f32, 4, 1), E(sum_f64, fin_f64, 8, 1),
+                  E(sum_u64, fin_u64, 8, 0), E(sum_u64, fin_u64, 8, 0) },
+    [CW_RPROD] = { E(prod_f32, fin_f32, 4, 1), E(prod_f64, fin_f64, 8, 1),
+                   E(prod_u64, fin_u64, 8, 0), E(prod_u64, fin_u64, 8, 0) },
+    [CW_RMEAN] = { E(sum_f32, fin_mean_f32, 4, 1), E(sum_f64, fin_mean_f64, 8, 1) },
+    [CW_RNANSUM] = { E(nansum_f32, fin_f32, 4, 1), E(nansum_f64, fin_f64, 8, 1),
+                     E(sum_u64, fin_u64, 8, 0), E(sum_u64, fin_u64, 8, 0) },
+    [CW_RMAX] = { E(max_f32, fin_f32, 4, 0), E(max_f64, fin_f64, 8, 0),
+                  E(max_i64, fin_u64, 8, 0), E(max_u64, fin_u64, 8, 0) },
+    [CW_RMIN] = { E(min_f32, fin_f32, 4, 0), E(min_f64, fin_f64, 8, 0),
+                  E(min_i64, fin_u64, 8, 0), E(min_u64, fin_u64, 8, 0) },
+    [CW_RNANMAX] = { E(nanmax_f32, fin_f32, 4, 0), E(nanmax_f64, fin_f64, 8, 0),
+                     E(max_i64, fin_u64, 8, 0), E(max_u64, fin_u64, 8, 0) },
+    [CW_RNANMIN] = { E(nanmin_f32, fin_f32, 4, 0), E(nanmin_f64, fin_f64, 8, 0),
+                     E(min_i64, fin_u64, 8, 0), E(min_u64, fin_u64, 8, 0) },
+    [CW_RARGMAX] = { E(argmax_f32, fin_idx, 4, 0), E(argmax_f64, fin_idx, 8, 0),
+                     E(argmax_i64, fin_idx, 8, 0), E(argmax_u64, fin_idx, 8, 0) },
+    [CW_RARGMIN] = { E(argmin_f32, fin_idx, 4, 0), E(argmin_f64, fin_idx, 8, 0),
+                     E(argmin_i64, fin_idx, 8, 0), E(argmin_u64, fin_idx, 8, 0) },
+    [CW_RCOUNT] = { NOE, NOE, NOE, NOE, E(count_b8, fin_u64, 1, 0),
+                    E(count_b16, fin_u64, 2, 0), E(count_b32, fin_u64, 4, 0),
+                    E(count_b64, fin_u64, 8, 0) },
+    [CW_RDOT] = { E(dot_f32, fin_f32, 4, 1), E(dot_f64, fin_f64, 8, 1) },
+};
+
+/* ---- n-d iteration in C order ------------------------------------------- */
+
+/* Calls run(idx, cnt) for each piece of [lo, hi) (C-order flat indices of
+ * an n-d space) that lies within one row of the last dimension. */
+typedef void (*run_fn)(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *ctx);
+
+static void nd_runs(int nd, const ptrdiff_t *shape, ptrdiff_t lo, ptrdiff_t hi,
+                    run_fn run, void *ctx)
+{
+    const int last = nd - 1;
+    ptrdiff_t idx[CW_MAXDIMS];
+    ptrdiff_t rem = lo;
+    for (int d = last; d >= 0; d--) {
+        idx[d] = rem % shape[d];
+        rem /= shape[d];
+    }
+    while (lo < hi) {
+        ptrdiff_t cnt = shape[last] - idx[last];
+        if (cnt > hi - lo)
+            cnt = hi - lo;
+        run(idx, lo, cnt, ctx);
+        lo += cnt;
+        idx[last] += cnt;
+        for (int d = last; d > 0 && idx[d] == shape[d]; d--) {
+            idx[d] = 0;
+            idx[d - 1]++;
+        }
+    }
+}
+
+static ptrdiff_t offset(int nd, const ptrdiff_t *idx, const ptrdiff_t *strides)
+{
+    ptrdiff_t o = 0;
+    for (int d = 0; d < nd; d++)
+        o += idx[d] * strides[d];
+    return o;
+}
+
+static void unravel(int nd, const ptrdiff_t *shape, ptrdiff_t flat, ptrdiff_t *idx)
+{
+    for (int d = nd - 1; d >= 0; d--) {
+        idx[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+}
+
+/* ---- one reduction of N elements ----------------------------------------- */
+
+typedef struct {
+    const rentry *E;
+    int nd;                    /* reduced dimensions (>= 1) */
+    const ptrdiff_t *shape;    /* their extents */
+    const ptrdiff_t *xs;       /* x's byte strides over them */
+    ptrdiff_t ys;              /* y's byte stride (dot: nd == 1) */
+    ptrdiff_t n;               /* elements reduced */
+    ptrdiff_t task;            /* elements per task */
+    ptrdiff_t ntasks;
+    uint64_t mask;
+} rplan;
+
+typedef struct {
+    rstate s[64];
+    unsigned char lv[64];
+    int d;
+} counter;
+
+static void cpush(counter *c, comb_fn comb, rstate s)
+{
+    int lv = 0;
+    while (c->d && c->lv[c->d - 1] == lv) {
+        rstate a = c->s[--c->d];
+        comb(&a, &s);
+        s = a;
+        lv++;
+    }
+    c->s[c->d] = s;
+    c->lv[c->d++] = (unsigned char)lv;
+}
+
+static rstate cfinish(counter *c, comb_fn comb)
+{
+    rstate s = c->s[--c->d];
+    while (c->d) {
+        rstate a = c->s[--c->d];
+        comb(&a, &s);
+        s = a;
+    }
+    return s;
+}
+
+/* Pointer to `cnt` contiguous items of x starting at flat index lo: the
+ * data itself when it is contiguous there, else a copy gathered into buf. */
+static const char *chunk_src(const rplan *p, const char *x, ptrdiff_t lo,
+                             ptrdiff_t cnt, char *buf)
+{
+    const ptrdiff_t isz = p->E->isz;
+    const int last = p->nd - 1;
+    const ptrdiff_t s = p->xs[last];
+    if (p->nd == 1) {
+        if (s == isz)
+            return x + lo * s;
+        const char *src = x + lo * s;
+        for (ptrdiff_t i = 0; i < cnt; i++)
+            memcpy(buf + i * isz, src + i * s, (size_t)isz);
+        return buf;
+    }
+    ptrdiff_t idx[CW_MAXDIMS];
+    unravel(p->nd, p->shape, lo, idx);
+    ptrdiff_t k = 0;
+    while (k < cnt) {
+        ptrdiff_t run = p->shape[last] - idx[last];
+        if (run > cnt - k)
+            run = cnt - k;
+        const char *src = x + offset(p->nd, idx, p->xs);
+        if (k == 0 && run == cnt && s == isz)
+            return src;
+        for (ptrdiff_t i = 0; i < run; i++)
+            memcpy(buf + (k + i) * isz, src + i * s, (size_t)isz);
+        k += run;
+        idx[last] += run;
+        for (int d = last; d > 0 && idx[d] == p->shape[d]; d--) {
+            idx[d] = 0;
+            idx[d - 1]++;
+        }
+    }
+    return buf;
+}
+
+/* The reduction of elements [lo, hi): chunks combined by a binary counter. */
+static rstate reduce_range(const rplan *p, const char *x, const char *y,
+                           ptrdiff_t lo, ptrdiff_t hi)
+{
+    _Alignas(64) char bx[CHUNK * 8], by[CHUNK * 8];
+    counter c;
+    c.d = 0;
+    const rentry *E = p->E;
+    for (ptrdiff_t a = lo; a < hi; a += CHUNK) {
+        ptrdiff_t cnt = hi - a < CHUNK ? hi - a : CHUNK;
+        const char *px = chunk_src(p, x, a, cnt, bx);
+        const char *py = NULL;
+        if (y) {
+            py = y + a * p->ys;
+            if (p->ys != E->isz) {
+                for (ptrdiff_t i = 0; i < cnt; i++)
+                    memcpy(by + i * E->isz, py + i * p->ys, (size_t)E->isz);
+                py = by;
+            }
+        }
+        rstate s;
+        E->chunk(px, py, cnt, a, p->mask, &s);
+        cpush(&c, E->comb, s);
+    }
+    return cfinish(&c, E->comb);
+}
+
+static rstate reduce_task(const rplan *p, const char *x, const char *y, ptrdiff_t t)
+{
+    ptrdiff_t lo = t * p->task, hi = lo + p->task;
+    return reduce_range(p, x, y, lo, hi < p->n ? hi : p->n);
+}
+
+/* Serial: the tasks in order, combined by the binary counter. */
+static rstate reduce_serial(const rplan *p, const char *x, const char *y)
+{
+    counter c;
+    c.d = 0;
+    for (ptrdiff_t t = 0; t < p->ntasks; t++)
+        cpush(&c, p->E->comb, reduce_task(p, x, y, t));
+    return cfinish(&c, p->E->comb);
+}
+
+typedef struct {
+    const rplan *p;
+    const char *x, *y;
+    rstate *parts;
+} tasks_ctx;
+
+static void tasks_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const tasks_ctx *c = (const tasks_ctx *)vctx;
+    for (ptrdiff_t t = lo; t < hi; t++)
+        c->parts[t] = reduce_task(c->p, c->x, c->y, t);
+}
+
+/* Parallel over the tasks; the same result as reduce_serial. */
+static rstate reduce_parallel(const rplan *p, const char *x, const char *y, int *flags)
+{
+    rstate parts[CW_MAXTASKS];
+    tasks_ctx tc = { p, x, y, parts };
+    *flags |= cw_parallel_tasks(p->ntasks, p->task, tasks_block, &tc);
+    counter c;
+    c.d = 0;
+    for (ptrdiff_t t = 0; t < p->ntasks; t++)
+        cpush(&c, p->E->comb, parts[t]);
+    return cfinish(&c, p->E->comb);
+}
+
+static void plan_tasks(rplan *p)
+{
+    ptrdiff_t B = cw_get_reduce_block();
+    ptrdiff_t nblocks = (p->n + B - 1) / B;
+    ptrdiff_t g = 1;
+    while ((nblocks + g - 1) / g > CW_MAXTASKS)
+        g *= 2;
+    p->task = g * B;
+    p->ntasks = (p->n + p->task - 1) / p->task;
+}
+
+typedef struct {
+    const rplan *p;
+    int ond;
+    const ptrdiff_t *oshape, *oxs, *oos;
+    const char *x;
+    char *out;
+} outer_ctx;
+
+static void outer_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const outer_ctx *c = (const outer_ctx *)vctx;
+    ptrdiff_t idx[CW_MAXDIMS];
+    for (ptrdiff_t o = lo; o < hi; o++) {
+        unravel(c->ond, c->oshape, o, idx);
+        rstate s = reduce_serial(c->p, c->x + offset(c->ond, idx, c->oxs), NULL);
+        c->p->E->fin(&s, c->p->n, c->out + offset(c->ond, idx, c->oos));
+    }
+}
+
+static int lookup(int op, int dtype, const rentry **E)
+{
+    if (op < 0 || op >= CW_RNOPS)
+        return CW_EOP;
+    if (dtype < 0 || dtype >= CW_RNDTYPES || !cw_rtable[op][dtype].chunk)
+        return CW_EDTYPE;
+    *E = &cw_rtable[op][dtype];
+    return CW_OK;
+}
+
+int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
+              const char *x, const ptrdiff_t *xstrides, int nred,
+              char *out, const ptrdiff_t *ostrides, uint64_t mask)
+{
+    const rentry *E;
+    int rc = lookup(op, dtype, &E);
+    if (rc != CW_OK)
+        return rc;
+    if (op == CW_RDOT)
+        return CW_EOP;
+    ptrdiff_t M = 1, N = 1;
+    if (nred < 1 || nred > ndim)
+        return CW_ENDIM;
+    if ((rc = cw_shape_size(ndim, shape, &N)) != CW_OK)
+        return rc;
+    for (int d = 0; d < ndim - nred; d++)
+        M *= shape[d];
+    if (M == 0)
+        return CW_OK;
+    cw_shape_size(nred, shape + ndim - nred, &N);
+    if (N == 0)
+        return CW_ESHAPE;  /* the facade handles empty reductions */
+    if (!x || !out)
+        return CW_ENULL;
+    const int ond = ndim - nred;
+    rplan p = { E, nred, shape + ond, xstrides + ond, 0, N, 0, 0, mask };
+    plan_tasks(&p);
+    int flags = 0;
+    int nt = cw_get_num_threads();
+    if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt)) {
+        ptrdiff_t idx[CW_MAXDIMS];
+        for (ptrdiff_t o = 0; o < M; o++) {
+            unravel(ond, shape, o, idx);
+            rstate s = reduce_parallel(&p, x + offset(ond, idx, xstrides), NULL, &flags);
+            E->fin(&s, N, out + offset(ond, idx, ostrides));
+        }
+    } else {
+        outer_ctx c = { &p, ond, shape, xstrides, ostrides, x, out };
+        flags = cw_parallel_tasks(M, N, outer_block, &c);
+    }
+    return E->fpe ? flags : CW_OK;
+}
+
+int cw_dot(int dtype, ptrdiff_t n, const char *x, ptrdiff_t xs,
+           const char *y, ptrdiff_t ys, char *out)
+{
+    const rentry *E;
+    int rc = lookup(CW_RDOT, dtype, &E);
+    if (rc != CW_OK)
+        return rc;
+    if (n < 0)
+        return CW_ESHAPE;
+    if (!out || (n > 0 && (!x || !y)))
+        return CW_ENULL;
+    if (n == 0) {
+        rstate s = { { 0 }, 0 };
+        E->fin(&s, 0, out);
+        return CW_OK;
+    }
+    rplan p = { E, 1, &n, &xs, ys, n, 0, 0, 0 };
+    plan_tasks(&p);
+    int flags = 0;
+    rstate s = reduce_parallel(&p, x, y, &flags);
+    E->fin(&s, n, out);
+    return flags;
+}
+
+/* ---- selections: nonzero, flatnonzero, extract, compress ------------------ */
+
+static inline int truth(const char *p, int w, uint64_t mask)
+{
+    switch (w) {
+    case 1: { uint8_t v; memcpy(&v, p, 1); return (v & mask) != 0; }
+    case 2: { uint16_t v; memcpy(&v, p, 2); return (v & mask) != 0; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return (v & mask) != 0; }
+    default: { uint64_t v; memcpy(&v, p, 8); return (v & mask) != 0; }
+    }
+}
+
+static int width_code(int w)
+{
+    switch (w) {
+    case 1: return CW_RB8;
+    case 2: return CW_RB16;
+    case 4: return CW_RB32;
+    case 8: return CW_RB64;
+    default: return -1;
+    }
+}
+
+typedef struct {
+    int w;
+    uint64_t mask;
+    int nd;
+    const ptrdiff_t *shape;
+    const char *c;
+    const ptrdiff_t *cs;
+    ptrdiff_t n, nblocks, B;
+    int64_t *counts;
+    int mode;
+    char *const *outs;
+    const char *v;
+    const ptrdiff_t *vs;
+    ptrdiff_t vsz;
+} sel_plan;
+
+typedef struct {
+    const sel_plan *p;
+    int64_t k, kend;
+} sel_local;
+
+static void count_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *vctx)
+{
+    sel_local *L = (sel_local *)vctx;
+    const sel_plan *p = L->p;
+    const char *src = p->c + offset(p->nd, idx, p->cs);
+    ptrdiff_t s = p->cs[p->nd - 1];
+    if (s == p->w) {
+        rstate st;
+        cw_rtable[CW_RCOUNT][width_code(p->w)].chunk(src, NULL, cnt, 0, p->mask, &st);
+        L->k += (int64_t)st.v.u;
+    } else {
+        int64_t k = 0;
+        for (ptrdiff_t i = 0; i < cnt; i++)
+            k += truth(src + i * s, p->w, p->mask);
+        L->k += k;
+    }
+}
+
+static void fill_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *vctx)
+{
+    sel_local *L = (sel_local *)vctx;
+    const sel_plan *p = L->p;
+    const int last = p->nd - 1, w = p->w;
+    const char *src = p->c + offset(p->nd, idx, p->cs);
+    const ptrdiff_t s = p->cs[last];
+    const uint64_t mask = p->mask;
+    int64_t k = L->k;
+    const int64_t kend = L->kend;
+    if (p->mode == CW_SEL_FLAT) {
+        int64_t *o = (int64_t *)p->outs[0];
+        for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
+            o[k] = flat + i;   /* branch-free: kept only if true */
+            k += truth(src + i * s, w, mask);
+        }
+    } else if (p->mode == CW_SEL_MULTI) {
+        for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
+            for (int d = 0; d < last; d++)
+                ((int64_t *)p->outs[d])[k] = idx[d];
+            ((int64_t *)p->outs[last])[k] = idx[last] + i;
+            k += truth(src + i * s, w, mask);
+        }
+    } else {
+        const char *vsrc = p->v + offset(p->nd, idx, p->vs);
+        const ptrdiff_t vs = p->vs[last], vsz = p->vsz;
+        char *o = p->outs[0];
+        for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
+            memcpy(o + k * vsz, vsrc + i * vs, (size_t)vsz);
+            k += truth(src + i * s, w, mask);
+        }
+    }
+    L->k = k;
+}
+
+static void sel_count_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const sel_plan *p = (const sel_plan *)vctx;
+    for (ptrdiff_t b = lo; b < hi; b++) {
+        sel_local L = { p, 0, 0 };
+        ptrdiff_t a = b * p->B, e = a + p->B < p->n ? a + p->B : p->n;
+        nd_runs(p->nd, p->shape, a, e, count_run, &L);
+        p->counts[b] = L.k;
+    }
+}
+
+static void sel_fill_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const sel_plan *p = (const sel_plan *)vctx;
+    for (ptrdiff_t b = lo; b < hi; b++) {
+        /* counts[] holds exclusive prefix sums here; the total is last. */
+        sel_local L = { p, p->counts[b], p->counts[b + 1] };
+        ptrdiff_t a = b * p->B, e = a + p->B < p->n ? a + p->B : p->n;
+        if (L.k < L.kend)
+            nd_runs(p->nd, p->shape, a, e, fill_run, &L);
+    }
+}
+
+ptrdiff_t cw_select_nblocks(ptrdiff_t n)
+{
+    ptrdiff_t B = cw_get_reduce_block();
+    return n > 0 ? (n + B - 1) / B : 0;
+}
+
+static int sel_setup(sel_plan *p, int width, uint64_t mask, int ndim,
+                     const ptrdiff_t *shape, const char *c,
+                     const ptrdiff_t *cstrides, ptrdiff_t nblocks, int64_t *counts)
+{
+    if (width_code(width) < 0)
+        return CW_EDTYPE;
+    ptrdiff_t n;
+    int rc = cw_shape_size(ndim, shape, &n);
+    if (rc != CW_OK)
+        return rc;
+    if (nblocks < 0 || (n > 0 && nblocks < 1) || nblocks > n)
+        return CW_ESHAPE;
+    if (n > 0 && (!c || !counts))
+        return CW_ENULL;
+    memset(p, 0, sizeof *p);
+    p->w = width;
+    p->mask = mask;
+    p->nd = ndim;
+    p->shape = shape;
+    p->c = c;
+    p->cs = cstrides;
+    p->n = n;
+    p->nblocks = nblocks;
+    p->B = nblocks ? (n + nblocks - 1) / nblocks : 1;
+    p->counts = counts;
+    return CW_OK;
+}
+
+int cw_select_count(int width, uint64_t mask, int ndim, const ptrdiff_t *shape,
+                    const char *c, const ptrdiff_t *cstrides,
+                    ptrdiff_t nblocks, int64_t *counts, int64_t *total)
+{
+    sel_plan p;
+    int rc = sel_setup(&p, width, mask, ndim, shape, c, cstrides, nblocks, counts);
+    if (rc != CW_OK)
+        return rc;
+    *total = 0;
+    if (p.n == 0)
+        return CW_OK;
+    cw_parallel_tasks(nblocks, p.B, sel_count_block, &p);
+    int64_t t = 0;
+    for (ptrdiff_t b = 0; b < nblocks; b++)
+        t += counts[b];
+    *total = t;
+    return CW_OK;
+}
+
+int cw_select_fill(int width, uint64_t mask, int ndim, const ptrdiff_t *shape,
+                   const char *c, const ptrdiff_t *cstrides,
+                   ptrdiff_t nblocks, int64_t *counts, int mode, char *const *outs,
+                   const char *v, const ptrdiff_t *vstrides, ptrdiff_t vitemsize)
+{
+    sel_plan p;
+    int rc = sel_setup(&p, width, mask, ndim, shape, c, cstrides, nblocks, counts);
+    if (rc != CW_OK)
+        return rc;
+    if (mode != CW_SEL_FLAT && mode != CW_SEL_MULTI && mode != CW_SEL_VALUES)
+        return CW_EOP;
+    if (mode == CW_SEL_VALUES && (!v || vitemsize <= 0))
+        return CW_ENULL;
+    if (p.n == 0)
+        return CW_OK;
+    p.mode = mode;
+    p.outs = outs;
+    p.v = v;
+    p.vs = vstrides;
+    p.vsz = vitemsize;
+    /* counts[0..nblocks) (from cw_select_count) -> exclusive prefix sums in
+     * counts[0..nblocks], counts[nblocks] = the total. */
+    int64_t t = 0;
+    for (ptrdiff_t b = 0; b < nblocks; b++) {
+        int64_t k = counts[b];
+        counts[b] = t;
+        t += k;
+    }
+    counts[nblocks] = t;
+    cw_parallel_tasks(nblocks, p.B, sel_fill_block, &p);
+    return CW_OK;
+}
+
+/* ---- the roof for reductions: a parallel read ------------------------------ */
+
+typedef struct {
+    const uint64_t *src;
+    uint64_t *sink;
+} read_ctx;
+
+CW_DISPATCH static uint64_t read_words(ptrdiff_t n, const uint64_t *a)
+{
+    uint64_t s = 0;
+    for (ptrdiff_t j = 0; j < n; j++)
+        s += a[j];
+    return s;
+}
+
+static void read_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const read_ctx *c = (const read_ctx *)vctx;
+    __atomic_fetch_add(c->sink, read_words(hi - lo, c->src + lo), __ATOMIC_RELAXED);
+}
+
+int cw_parallel_read(ptrdiff_t nbytes, const char *src, uint64_t *sink)
+{
+    if (nbytes < 0)
+        return CW_ESHAPE;
+    if (!sink || (nbytes >= 8 && !src))
+        return CW_ENULL;
+    read_ctx c = { (const uint64_t *)src, sink };
+    cw_parallel_run(nbytes / 8, 1, read_block, &c);
+    return CW_OK;
+}

@@ -1,0 +1,699 @@
+"""corewise.evaluate: an element-wise expression as ONE generated C loop.
+
+Flow of a call:
+  1. parse (cached per expression string): Python's ``ast`` with an
+     allowlist of node types and function names -> a small tuple tree;
+     literal-only subtrees are folded with Python's own arithmetic (as Python
+     would before NumPy sees them), with bounds;
+  2. plan (cached per expression + operand dtypes): types follow NumPy's own
+     resolution (``ufunc.resolve_dtypes``, Python scalars weak as in NEP 50)
+     node by node, and the C expression is generated from identifiers and
+     re-printed numbers only -- never from the user's text;
+  3. layout: broadcasting, out= checks and overlap handling through the
+     same helpers as every other corewise function (_ufunc.py); the layout
+     class is "contiguous" (each operand contiguous or a scalar) or "n-d
+     strided";
+  4. the module for (plan, layout) comes from _jit (memory, disk, or a
+     fresh build) and runs on the package's parallel driver, so thread count,
+     serial threshold, fork safety and floating-point error reporting are
+     those of every corewise function (_errors.check).
+"""
+import ast
+import math
+import operator
+import sys
+
+import numpy as np
+
+from . import _jit
+from ._errors import check
+from ._lib import ffi as _ffi, lib
+from ._ufunc import (OPS, _KIND_NAMES, _addr, _internal_overlap, _needs_input_copy,
+                     as_input, check_out, collapse)
+
+MAX_CHARS = 5000      # expression length
+MAX_NODES = 1000      # AST nodes
+MAX_DEPTH = 200       # nesting
+MAX_INPUTS = 60       # distinct operands (the n-d walk handles 64 pointers)
+_DRIVER = int(_ffi.cast("uintptr_t", lib.cw_parallel_driver()))
+
+
+class _Who:
+    """Stands for the operation in the shared facade helpers' messages."""
+    name = "evaluate"
+
+
+def _err(msg, exc=ValueError):
+    return exc(f"corewise.evaluate: {msg}")
+
+
+# ---- the allowlist -------------------------------------------------------
+
+_BINOPS = {ast.Add: ("add", "+"), ast.Sub: ("subtract", "-"), ast.Mult: ("multiply", "*"),
+           ast.Div: ("true_divide", "/"), ast.Pow: ("power", "**"),
+           ast.Mod: ("remainder", "%"), ast.BitAnd: ("bitwise_and", "&"),
+           ast.BitOr: ("bitwise_or", "|")}
+_CMPOPS = {ast.Lt: ("less", "<"), ast.LtE: ("less_equal", "<="), ast.Gt: ("greater", ">"),
+           ast.GtE: ("greater_equal", ">="), ast.Eq: ("equal", "=="),
+           ast.NotEq: ("not_equal", "!=")}
+_UNOPS = {ast.USub: ("negative", "-"), ast.UAdd: ("positive", "+"), ast.Invert: ("invert", "~")}
+_PYOPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+          "true_divide": operator.truediv, "power": operator.pow, "remainder": operator.mod,
+          "less": operator.lt, "less_equal": operator.le, "greater": operator.gt,
+          "greater_equal": operator.ge, "equal": operator.eq, "not_equal": operator.ne,
+          "negative": operator.neg, "positive": operator.pos}
+
+
+def functions():
+    """Function names evaluate accepts: where() and every row of the
+    operation table (csrc/ops.def) with one or two inputs."""
+    return ("where",) + tuple(op.name for op in OPS if op.nin in (1, 2))
+
+
+_TABLE = {op.name: op for op in OPS if op.nin in (1, 2)}
+_INT_MIN, _INT_MAX = -2**63, 2**64 - 1
+
+
+def _literal(v, where):
+    if type(v) is bool:
+        return v
+    if type(v) is int:
+        if not _INT_MIN <= v <= _INT_MAX:
+            raise _err(f"integer literal {where} is out of the 64-bit range")
+        return v
+    if type(v) is float:
+        if not math.isfinite(v):
+            raise _err(f"literal {where} is not a finite float")
+        return v
+    raise _err(f"literal {where} of type {type(v).__name__} is not supported "
+               "(numbers and True/False only)")
+
+
+def _fold(name, sym, args, src):
+    """Python's own arithmetic on literal operands, bounded."""
+    if name not in _PYOPS:
+        raise _err(f"{sym!r} needs an array operand, not only literals: {src!r}")
+    if name == "power":
+        base, exp = args
+        if isinstance(exp, int) and not isinstance(base, float) and abs(exp) > 64 \
+                and abs(base) > 1:
+            raise _err(f"constant {src!r} is out of range")
+    try:
+        r = _PYOPS[name](*args)
+    except (ArithmeticError, ValueError) as exc:
+        raise _err(f"constant {src!r} cannot be evaluated: {exc}") from None
+    return _literal(r, repr(src))
+
+
+class _Parser:
+    def __init__(self, text):
+        self.text = text
+        self.names = []
+        self.nodes = 0
+
+    def src(self, node):
+        s = ast.get_source_segment(self.text, node) or type(node).__name__
+        return s if len(s) <= 60 else s[:57] + "..."
+
+    def visit(self, node, depth=0):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _err(f"expression too large (more than {MAX_NODES} parts)")
+        if depth > MAX_DEPTH:
+            raise _err(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
+        d = depth + 1
+        t = type(node)
+        if t is ast.Constant:
+            return ("lit", _literal(node.value, repr(self.src(node))))
+        if t is ast.Name:
+            n = node.id
+            if n.startswith("__"):
+                raise _err(f"name {n!r} is not allowed (dunder names are refused)")
+            if n not in self.names:
+                if len(self.names) >= MAX_INPUTS:
+                    raise _err(f"too many distinct names (more than {MAX_INPUTS})")
+                self.names.append(n)
+            return ("name", n)
+        if t is ast.BinOp:
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise _err(f"operator {type(node.op).__name__} in {self.src(node)!r} is not "
+                           f"supported (allowed: {' '.join(s for _, s in _BINOPS.values())})")
+            return self.op(op, [node.left, node.right], node, d)
+        if t is ast.UnaryOp:
+            op = _UNOPS.get(type(node.op))
+            if op is None:
+                raise _err(f"{self.src(node)!r}: 'not' is not supported; use ~ on booleans")
+            return self.op(op, [node.operand], node, d)
+        if t is ast.Compare:
+            if len(node.ops) != 1:
+                raise _err(f"chained comparison {self.src(node)!r} is not supported; "
+                           "combine comparisons with & and |")
+            return self.op(_CMPOPS[type(node.ops[0])] if type(node.ops[0]) in _CMPOPS
+                           else self.bad(node), [node.left, node.comparators[0]], node, d)
+        if t is ast.Call:
+            return self.call(node, d)
+        return self.bad(node)
+
+    def bad(self, node):
+        what = {ast.Attribute: "attribute access", ast.Subscript: "subscripts",
+                ast.Lambda: "lambda", ast.BoolOp: "'and'/'or' (use & and |)",
+                ast.IfExp: "conditional expressions (use where(c, x, y))",
+                ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+                ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+                ast.NamedExpr: "assignment expressions", ast.Starred: "starred arguments",
+                }.get(type(node), f"{type(node).__name__} nodes")
+        raise _err(f"{what} not allowed: {self.src(node)!r}")
+
+    def op(self, op, operands, node, depth):
+        name, sym = op
+        args = [self.visit(a, depth) for a in operands]
+        if all(a[0] == "lit" for a in args):
+            if name == "power" and any(type(a[1]) is bool for a in args):
+                pass  # bool literals: left to NumPy's rules below
+            else:
+                return ("lit", _fold(name, sym, [a[1] for a in args], self.src(node)))
+        return ("uf", name, tuple(args))
+
+    def call(self, node, depth):
+        f = node.func
+        if type(f) is not ast.Name:
+            raise _err(f"only calls of plain function names are allowed: {self.src(node)!r}")
+        name = f.id
+        if name != "where" and name not in _TABLE:
+            raise _err(f"function {name!r} is not allowed (allowed: {', '.join(functions())})")
+        if node.keywords:
+            raise _err(f"keyword arguments are not allowed: {self.src(node)!r}")
+        nin = 3 if name == "where" else _TABLE[name].nin
+        if any(type(a) is ast.Starred for a in node.args):
+            raise _err(f"starred arguments are not allowed: {self.src(node)!r}")
+        if len(node.args) != nin:
+            raise _err(f"{name}() takes {nin} argument{'s' if nin > 1 else ''}, "
+                       f"got {len(node.args)}: {self.src(node)!r}")
+        args = tuple(self.visit(a, depth) for a in node.args)
+        return ("where" if name == "where" else "fn", name, args)
+
+
+class Parsed:
+    __slots__ = ("text", "tree", "names")
+
+
+def parse(text):
+    """Check and parse an expression (never evaluated by Python)."""
+    if not isinstance(text, str):
+        raise _err(f"the expression must be a str, not {type(text).__name__}", TypeError)
+    if len(text) > MAX_CHARS:
+        raise _err(f"expression too long ({len(text)} characters; at most {MAX_CHARS})")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise _err(f"invalid syntax in {text[:80]!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise _err("expression too complex to parse") from None
+    p = _Parser(text.strip())
+    try:
+        root = p.visit(tree.body)
+    except RecursionError:
+        raise _err("expression nested too deeply") from None
+    r = Parsed()
+    r.text, r.tree, r.names = text, root, tuple(p.names)
+    return r
+
+
+# ---- types and C code ------------------------------------------------------
+
+_CTYPES = {np.dtype(t): c for t, c in (
+    (np.bool_, ("uint8_t", "b")), (np.int8, ("int8_t", "i8")), (np.int16, ("int16_t", "i16")),
+    (np.int32, ("int32_t", "i32")), (np.int64, ("int64_t", "i64")),
+    (np.uint8, ("uint8_t", "u8")), (np.uint16, ("uint16_t", "u16")),
+    (np.uint32, ("uint32_t", "u32")), (np.uint64, ("uint64_t", "u64")),
+    (np.float32, ("float", "f32")), (np.float64, ("double", "f64")))}
+_BOOL = np.dtype(np.bool_)
+_WEAK_REP = {bool: False, int: 0, float: 0.0}
+
+
+def supported(dt, what):
+    if dt not in _CTYPES:
+        msg = _KIND_NAMES.get(dt.kind)
+        if msg is not None:
+            raise _err(msg.format(dt=dt, name="").split(";")[0] + f" ({what})", TypeError)
+        raise _err(f"dtype {dt} ({what}) is not supported: evaluate computes in bool, "
+                   "int8..int64, uint8..uint64, float32 and float64", TypeError)
+    return dt
+
+
+class _V:
+    """A strong value: C code of NumPy dtype dt; scalar: a size-1 variable."""
+    __slots__ = ("code", "dt", "scalar")
+
+    def __init__(self, code, dt, scalar=False):
+        self.code, self.dt, self.scalar = code, dt, scalar
+
+
+class _W:
+    """A weak Python scalar (NEP 50): a literal, or a scalar variable."""
+    __slots__ = ("py", "value", "name")
+
+    def __init__(self, py, value=None, name=None):
+        self.py, self.value, self.name = py, value, name
+
+
+def _c_literal(v, dt):
+    ct, suf = _CTYPES[dt]
+    if dt.kind == "f":
+        f = float(v)
+        if not math.isfinite(f):
+            raise _err(f"literal {v!r} does not fit {dt}")
+        return f"(({ct}){f.hex()})"
+    if dt.kind == "b":
+        return f"(({ct}){1 if v else 0})"
+    v = int(v)
+    info = np.iinfo(dt)
+    if not info.min <= v <= info.max:
+        raise _err(f"Python integer {v} out of bounds for {dt}", OverflowError)
+    if dt.kind == "u":
+        return f"(({ct}){v}ULL)"
+    if v == _INT_MIN:
+        return f"(({ct})(-9223372036854775807LL - 1))"
+    return f"(({ct})({v}LL))"
+
+
+def _cast(code, frm, to):
+    if frm == to:
+        return code
+    if to == _BOOL:
+        return f"((uint8_t)({code} != 0))"
+    return f"(({_CTYPES[to][0]}){code})"
+
+
+_CMP_C = {"less": ("isless", "<"), "less_equal": ("islessequal", "<="),
+          "greater": ("isgreater", ">"), "greater_equal": ("isgreaterequal", ">="),
+          "equal": (None, "=="), "not_equal": (None, "!=")}
+_ARITH_C = {"add": "+", "subtract": "-", "multiply": "*", "bitwise_and": "&", "bitwise_or": "|"}
+
+
+class Plan:
+    """Typed, generated C for one expression and one operand signature."""
+
+    def __init__(self, parsed, sig):
+        # name -> (dtype, size == 1) for arrays | weak Python type.  A size-1
+        # exponent takes NumPy's scalar-power fast paths (x**2 is x*x, ...).
+        self.env = dict(zip(parsed.names, sig))
+        self.slots = []       # (name, dtype, weak)
+        self._slot = {}
+        self.cost = 1
+        self.uses_err = False
+        r = self.gen(parsed.tree)
+        if isinstance(r, _W):
+            dt = np.result_type(r.value if r.value is not None else _WEAK_REP[r.py])
+            r = _V(self.emit(r, dt), dt)
+        self.res_dt = supported(r.dt, "result")
+        self.root = r
+        self.parsed = parsed
+        self._modules = {}
+
+    # operands
+    def slot(self, name, dt, weak):
+        key = (name, dt if weak else None)
+        k = self._slot.get(key)
+        if k is None:
+            k = self._slot[key] = len(self.slots)
+            self.slots.append((name, dt, weak))
+        return f"x{k}"
+
+    def emit(self, v, dt):
+        if isinstance(v, _V):
+            return _cast(v.code, v.dt, dt)
+        if v.name is None:
+            return _c_literal(v.value, dt)
+        return self.slot(v.name, dt, True)
+
+    @staticmethod
+    def tp(v):
+        if isinstance(v, _V):
+            return v.dt
+        return _BOOL if v.py is bool else v.py
+
+    @staticmethod
+    def desc(v):
+        if isinstance(v, _V):
+            return str(v.dt)
+        return f"Python {v.py.__name__}"
+
+    def gen(self, node):
+        kind = node[0]
+        if kind == "lit":
+            return _W(type(node[1]), value=node[1])
+        if kind == "name":
+            t = self.env[node[1]]
+            if isinstance(t, tuple):  # (dtype, size == 1)
+                supported(t[0], f"operand {node[1]!r}")
+                return _V(self.slot(node[1], t[0], False), t[0], t[1])
+            return _W(t, name=node[1])
+        if kind == "where":
+            return self.where(*[self.gen(a) for a in node[2]])
+        args = [self.gen(a) for a in node[2]]
+        name = node[1]
+        if all(isinstance(a, _W) for a in args) and any(a.name for a in args):
+            # Python scalar variables only: computed in their NumPy dtype.
+            args = [_V(self.emit(a, np.result_type(_WEAK_REP[a.py])),
+                       np.result_type(_WEAK_REP[a.py])) for a in args]
+        uf = _TABLE[name].ufunc if kind == "fn" else getattr(np, name)
+        try:
+            loop = [np.dtype(t) for t in uf.resolve_dtypes(
+                tuple(self.tp(a) for a in args) + (None,))]
+        except (TypeError, ValueError) as exc:
+            raise _err(f"{name} is not supported for {' and '.join(self.desc(a) for a in args)}: "
+                       f"{exc}", TypeError) from None
+        for dt in loop:
+            supported(dt, f"in {name}")
+        ins, out = loop[:-1], loop[-1]
+        codes = [self.emit(a, dt) for a, dt in zip(args, ins)]
+        if kind == "fn":
+            return self.call(name, codes, ins, out)
+        return _V(self.operator(name, codes, ins, out, args), out)
+
+    def call(self, name, codes, ins, out):
+        if out.kind != "f" or any(dt != out for dt in ins):
+            raise _err(f"{name} on {', '.join(map(str, ins))} is not supported: the table's "
+                       "scalar functions take float32 or float64", TypeError)
+        self.cost += _TABLE[name].cost
+        return _V(f"cw_{name}_{_CTYPES[out][1]}({', '.join(codes)})", out)
+
+    def operator(self, name, c, ins, out, args):
+        ct, suf = _CTYPES[out]
+        if name in _CMP_C:
+            a, b = c
+            if ins[0] != ins[1]:  # uint64 against int64: exact, like NumPy 2
+                s = (f"cw_e_cmp_us({a}, {b})" if ins[0].kind == "u"
+                     else f"(-cw_e_cmp_us({b}, {a}))")
+                return f"((uint8_t)({s} {_CMP_C[name][1]} 0))"
+            fn, sym = _CMP_C[name]
+            if fn and ins[0].kind == "f":
+                return f"((uint8_t){fn}({a}, {b}))"
+            return f"((uint8_t)({a} {sym} {b}))"
+        if out == _BOOL:
+            if name == "invert":
+                return f"((uint8_t)!{c[0]})"
+            sym = {"add": "|", "multiply": "&", "bitwise_and": "&", "bitwise_or": "|"}.get(name)
+            if sym is None and name == "positive":
+                return c[0]
+            if sym is None:
+                raise _err(f"{name} on booleans is not supported", TypeError)
+            return f"((uint8_t)({c[0]} {sym} {c[1]}))"
+        if name in _ARITH_C:
+            return f"(({ct})({c[0]} {_ARITH_C[name]} {c[1]}))"
+        if name == "true_divide":
+            return f"({c[0]} / {c[1]})"
+        if name == "negative":
+            return f"(({ct})-{c[0]})"
+        if name == "positive":
+            return c[0]
+        if name == "invert":
+            return f"(({ct})~{c[0]})"
+        if name == "remainder":
+            self.cost += 2
+            return f"cw_e_rem_{suf}({c[0]}, {c[1]})"
+        if name == "power":
+            self.cost += 4
+            if out.kind == "f":
+                if isinstance(args[1], _W) or args[1].scalar:
+                    return f"cw_e_spow_{suf}({c[0]}, {c[1]})"
+                if "power" in _TABLE and _TABLE["power"].nin == 2:
+                    return f"cw_power_{suf}({c[0]}, {c[1]})"
+                return f"{'powf' if suf == 'f32' else 'pow'}({c[0]}, {c[1]})"
+            self.uses_err = True
+            return f"cw_e_pow_{suf}({c[0]}, {c[1]}, err)"
+        raise AssertionError(name)
+
+    def where(self, c, x, y):
+        cond = self.emit(c, _BOOL if isinstance(c, _W) else c.dt)
+        if not (isinstance(c, _V) and c.dt == _BOOL):
+            cond = f"({cond} != 0)"
+        rep = [v.dt if isinstance(v, _V) else (v.value if v.value is not None else _WEAK_REP[v.py])
+               for v in (x, y)]
+        dt = supported(np.result_type(*rep), "in where")
+        return _V(f"({cond} ? {self.emit(x, dt)} : {self.emit(y, dt)})", dt)
+
+    # C source
+    def source(self, store, layout):
+        nin = len(self.slots)
+        types = [_CTYPES[dt][0] for _, dt, _ in self.slots]
+        ty = _CTYPES[store][0]
+        params = "".join(f"{t} x{k}, " for k, t in enumerate(types))
+        body = _cast(self.root.code, self.root.dt, store)
+        np_ = nin + 1
+        out = ["#include <stddef.h>", "#include <stdint.h>", "#include <string.h>",
+               "#include <math.h>", '#include "cw_internal.h"', '#include "cw_scalar.h"',
+               '#include "cw_eval.h"', "",
+               f"static inline {ty} cw_expr({params}int *err)",
+               "{", "    (void)err;", f"    return {body};", "}", ""]
+        call = "drv_t drv = (drv_t)driver;"
+        out.append("typedef __typeof__(&cw_parallel_run) drv_t;")
+        if layout == "n":
+            out += [
+                f"typedef struct {{ char *p[{np_}]; const ptrdiff_t *shape; const ptrdiff_t *st;"
+                " int ndim; int err; } cw_ctx;",
+                "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
+                "    cw_ctx *c = (cw_ctx *)v;",
+                "    for (ptrdiff_t i = 0; i < n; i++) {"]
+            for k, t in enumerate(types):
+                out.append(f"        {t} x{k}; memcpy(&x{k}, p[{k}] + i * s[{k}], sizeof x{k});")
+            args = "".join(f"x{k}, " for k in range(nin))
+            out += [f"        {ty} y = cw_expr({args}&c->err);",
+                    f"        memcpy(p[{nin}] + i * s[{nin}], &y, sizeof y);", "    }", "}",
+                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+                    "    cw_ctx *c = (cw_ctx *)v;",
+                    f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {np_}, c->p, c->st, cw_run, c);",
+                    "}",
+                    "int cw_eval(uintptr_t driver, int cost, int ndim, const ptrdiff_t *shape,"
+                    " const ptrdiff_t *st, char **p)", "{", f"    {call}",
+                    "    ptrdiff_t n = 1;",
+                    "    for (int d = 0; d < ndim; d++) n *= shape[d];",
+                    "    cw_ctx c;", f"    for (int k = 0; k < {np_}; k++) c.p[k] = p[k];",
+                    "    c.shape = shape; c.st = st; c.ndim = ndim; c.err = 0;",
+                    "    int rc = drv(n, cost, cw_block, &c);",
+                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
+            cdef = ("int cw_eval(uintptr_t, int, int, const ptrdiff_t *, const ptrdiff_t *,"
+                    " char **);")
+        else:
+            out += [f"typedef struct {{ char *p[{np_}]; int err; }} cw_ctx;",
+                    f"CW_DISPATCH static void cw_loop(ptrdiff_t n, char **p, int *err)", "{"]
+            args = []
+            for k, (t, lay) in enumerate(zip(types, layout)):
+                if lay == "s":
+                    out.append(f"    const {t} s{k} = *(const {t} *)p[{k}];")
+                    args.append(f"s{k}")
+                else:
+                    out.append(f"    const {t} *a{k} = (const {t} *)p[{k}];")
+                    args.append(f"a{k}[i]")
+            out += [f"    {ty} *y = ({ty} *)p[{nin}];", "#pragma GCC ivdep",
+                    "    for (ptrdiff_t i = 0; i < n; i++)",
+                    f"        y[i] = cw_expr({''.join(a + ', ' for a in args)}err);", "}",
+                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+                    "    cw_ctx *c = (cw_ctx *)v;", f"    char *p[{np_}];"]
+            for k, (t, lay) in enumerate(zip(types, layout)):
+                off = "" if lay == "s" else f" + lo * (ptrdiff_t)sizeof({t})"
+                out.append(f"    p[{k}] = c->p[{k}]{off};")
+            out += [f"    p[{nin}] = c->p[{nin}] + lo * (ptrdiff_t)sizeof({ty});",
+                    "    cw_loop(hi - lo, p, &c->err);", "}"]
+            ptrs = "".join(f", char *p{k}" for k in range(np_))
+            out += [f"int cw_eval(uintptr_t driver, int cost, ptrdiff_t n{ptrs})", "{",
+                    f"    {call}", "    cw_ctx c;"]
+            out += [f"    c.p[{k}] = p{k};" for k in range(np_)]
+            out += ["    c.err = 0;", "    int rc = drv(n, cost, cw_block, &c);",
+                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
+            cdef = f"int cw_eval(uintptr_t, int, ptrdiff_t{', char *' * np_});"
+        return "\n".join(out) + "\n", cdef
+
+    def module(self, store, layout):
+        key = (store, layout)
+        m = self._modules.get(key)
+        if m is None:
+            m = self._modules[key] = _jit.compiled(*self.source(store, layout))
+        return m
+
+
+# ---- the call ----------------------------------------------------------------
+
+_parsed = {}
+_plans = {}
+_CACHE_MAX = 4096
+_ndarray = np.ndarray
+
+
+def _plan(p, sig):
+    key = (p.text, sig)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = Plan(p, sig)
+        plan.slot_idx = tuple(p.names.index(name) for name, _, _ in plan.slots)
+        plan.fast = None
+        if plan.slots and not any(weak for _, _, weak in plan.slots):
+            plan.fast = _fast_call(plan)
+        if len(_plans) >= _CACHE_MAX:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
+def evaluate(ex, local_dict=None, out=None):
+    """Evaluate an element-wise expression over arrays in one fused pass.
+
+    ``ex`` is a string in a numexpr-compatible subset of Python: numbers,
+    names, ``+ - * / ** %`` and unary ``-``, comparisons, ``& | ~`` (on
+    booleans: logical; on integers: bitwise), ``where(c, x, y)`` and the
+    functions of corewise's operation table (``corewise.evaluate_functions``).
+    Names are looked up in ``local_dict`` (default: the caller's local
+    variables), then in the caller's globals; each must be an array, a NumPy
+    scalar or a Python number.
+
+    The result is what NumPy gives for the same expression -- broadcasting,
+    dtype promotion (Python numbers are "weak", NEP 50), ``/`` as true
+    division, ``%`` with the sign of the divisor, ``**`` as ``np.power`` --
+    computed by one generated C function with an OpenMP loop: one pass over
+    memory, no temporaries.  The first call of an expression with given
+    operand dtypes compiles it (about a second; needs a C compiler) and
+    caches the module in memory and on disk (``$COREWISE_CACHE_DIR``, else
+    ``~/.cache/corewise``); later calls cost a few microseconds more than
+    the loop.  ``out``: an ndarray written in place (the result broadcasts
+    to its shape and is cast with 'same_kind'); returned.  Floating-point
+    errors are reported per ``np.errstate`` as "... encountered in evaluate".
+    Anything outside the syntax is refused with ValueError naming the
+    offending part; the string is never executed.
+    """
+    p = _parsed.get(ex) if type(ex) is str else None
+    if p is None:
+        p = parse(ex)
+        if len(_parsed) >= _CACHE_MAX:
+            _parsed.clear()
+        _parsed[ex] = p
+    vals, sig = [], []
+    if p.names:
+        f = sys._getframe(1)
+        loc = f.f_locals if local_dict is None else local_dict
+        glob = f.f_globals
+        for name in p.names:
+            try:
+                v = loc[name]
+            except KeyError:
+                try:
+                    v = glob[name]
+                except KeyError:
+                    raise NameError(f"corewise.evaluate: name {name!r} is not defined") from None
+            t = type(v)
+            if t is float or t is int or t is bool:
+                vals.append(v)
+                sig.append(t)
+                continue
+            a = v if t is _ndarray else as_input(_Who, v)
+            if not a.dtype.isnative:
+                a = a.astype(a.dtype.newbyteorder("="))
+            vals.append(a)
+            sig.append((a.dtype, a.size == 1))
+    plan = _plan(p, tuple(sig))
+    if plan.fast is not None:
+        # Fast path: same-shape C-contiguous arrays, out= absent or exact.
+        arrays = [vals[i] for i in plan.slot_idx]
+        shape = arrays[0].shape
+        for a in arrays:
+            if a.shape != shape or not a.flags.c_contiguous:
+                break
+        else:
+            if out is None:
+                y = _empty(shape, plan.res_dt)
+                rc = plan.fast(shape, arrays, y)
+                if rc:
+                    check(rc, "evaluate")
+                return y if y.ndim else y[()]
+            if type(out) is _ndarray and out.shape == shape and out.dtype == plan.res_dt:
+                f = out.flags
+                if f.c_contiguous and f.writeable and not any(
+                        _shares(a, out) and a is not out and _needs_input_copy(a, out)
+                        for a in arrays):
+                    rc = plan.fast(shape, arrays, out)
+                    if rc:
+                        check(rc, "evaluate")
+                    return out
+    arrays = [np.asarray(vals[i], dtype=dt) if weak else vals[i]
+              for i, (_, dt, weak) in zip(plan.slot_idx, plan.slots)]
+    try:
+        shape = np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise _err("operands could not be broadcast together with shapes "
+                   + " ".join(str(a.shape) for a in arrays)) from None
+    res_dt = plan.res_dt
+    if out is None:
+        target = y = _empty(shape, res_dt)
+    else:
+        out, y = check_out(_Who, out, shape, res_dt)
+        shape = y.shape
+        if y.dtype in _CTYPES and not _internal_overlap(y):
+            target = y
+            # Partial overlap with out: read the input first, as NumPy does.
+            arrays = [a.copy() if (_needs_input_copy(a, y) if a.shape == shape
+                                   else _shares(a, y)) else a for a in arrays]
+        else:
+            target = _empty(shape, res_dt)
+    n = target.size
+    if n:
+        _run(plan, arrays, target, shape, n)
+    if out is not None:
+        if target is not y:
+            np.copyto(y, target, casting="unsafe")
+        return out
+    return y[()] if y.ndim == 0 else y
+
+
+_empty = np.empty
+_shares = np.may_share_memory
+
+
+def _fast_call(plan):
+    """The call for all operands C-contiguous of the result's shape
+    (compiles lazily, on the first such call)."""
+    lay = ("c",) * len(plan.slots)
+    res_dt, cost = plan.res_dt, plan.cost
+    state = []
+
+    def call(shape, arrays, y):
+        if not state:
+            state[:] = plan.module(res_dt, lay)  # atomic; racing threads agree
+        n = y.size
+        if n == 0:
+            return 0
+        ffi, clib = state
+        fb = ffi.from_buffer
+        if any(a.size == 1 for a in arrays):  # a size-1 array is a scalar layout
+            return _run(plan, arrays, y, shape, n) or 0
+        return clib.cw_eval(_DRIVER, cost, n, *[fb(a) for a in arrays], fb(y))
+    return call
+
+
+def _run(plan, arrays, target, shape, n):
+    store = target.dtype
+    if target.flags.c_contiguous and all(
+            a.size == 1 or (a.shape == shape and a.flags.c_contiguous) for a in arrays):
+        lay = tuple("s" if a.size == 1 else "c" for a in arrays)
+        ffi, clib = plan.module(store, lay)
+        fb = ffi.from_buffer
+        rc = clib.cw_eval(_DRIVER, plan.cost, n, *[fb(a) for a in arrays], fb(target))
+        return check(rc, "evaluate")
+    strides = [a.strides if a.shape == shape else np.broadcast_to(a, shape).strides
+               for a in arrays]
+    cshape, *cst = collapse(shape, *strides, target.strides)
+    isz = [a.itemsize for a in arrays]
+    if len(cshape) == 1 and cst[-1][0] == target.itemsize and all(
+            s[0] in (0, i) for s, i in zip(cst, isz)):
+        lay = tuple("s" if s[0] == 0 else "c" for s in cst[:-1])
+        ffi, clib = plan.module(store, lay)
+        cast = ffi.cast
+        rc = clib.cw_eval(_DRIVER, plan.cost, n,
+                          *[cast("char *", _addr(a)) for a in arrays + [target]])
+        return check(rc, "evaluate")
+    ffi, clib = plan.module(store, "n")
+    ptrs = ffi.new("char *[]", [ffi.cast("char *", _addr(a)) for a in arrays + [target]])
+    flat = [s for row in cst for s in row]
+    rc = clib.cw_eval(_DRIVER, plan.cost, len(cshape), ffi.new("ptrdiff_t[]", cshape),
+                      ffi.new("ptrdiff_t[]", flat), ptrs)
+    check(rc, "evaluate")

@@ -1,0 +1,389 @@
+"""Reductions (sum, prod, mean, min, max, argmin, argmax, nansum, nanmin,
+nanmax, count_nonzero, dot) and selections whose output size is not known in
+advance (nonzero, flatnonzero, extract, compress).
+
+Reductions are parallel yet deterministic: the C side (csrc/reduce.c) cuts
+the reduced elements into a fixed list of blocks that does not depend on the
+thread count and combines them in a fixed pairwise order, so a result is
+bitwise the same for any number of threads.  Selections count per block in
+parallel, prefix-sum the counts, and fill arrays that Python allocated.
+
+Flow of a reduction: as_input (shared with the element-wise facade) ->
+dtype preparation by NumPy's rules -> axes moved to the end (a view, no
+copy) and mergeable dimensions merged -> cw_reduce writes an array that
+NumPy owns -> _errors.check -> dtype/keepdims/out= finishing.
+"""
+import operator
+import warnings
+
+import numpy as np
+
+from ._errors import check
+from ._lib import ffi, lib
+from ._ufunc import _addr, _fail, as_input, check_out
+
+try:
+    AxisError = np.exceptions.AxisError
+except AttributeError:  # NumPy < 1.25
+    AxisError = np.AxisError
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)
+_MASK = lib.CW_STATUS_MASK
+_WIDTH_CODE = {1: lib.CW_RB8, 2: lib.CW_RB16, 4: lib.CW_RB32, 8: lib.CW_RB64}
+
+
+class RedOp:
+    """One reduction: its C code, its family and NumPy's twin."""
+
+    __slots__ = ("name", "code", "kind", "doc", "np_name")
+
+    def __init__(self, name, code, kind, doc, np_name=None):
+        self.name, self.code, self.kind, self.doc = name, code, kind, doc
+        self.np_name = np_name  # NumPy's ufunc name in its empty-input error
+
+    def __repr__(self):
+        return f"<corewise reduction {self.name}>"
+
+
+# kind: "sum" (integers sum as NumPy: int64/uint64), "mean" (integers ->
+# float64), "sel" (min/max: keeps the dtype), "arg" (argmin/argmax), "count".
+REDUCTIONS = (
+    RedOp("sum", lib.CW_RSUM, "sum", "Sum of array elements over a given axis."),
+    RedOp("prod", lib.CW_RPROD, "sum", "Product of array elements over a given axis."),
+    RedOp("mean", lib.CW_RMEAN, "mean", "Arithmetic mean along the specified axis."),
+    RedOp("nansum", lib.CW_RNANSUM, "sum", "Sum of array elements, treating NaNs as zero."),
+    RedOp("max", lib.CW_RMAX, "sel", "Maximum of an array or maximum along an axis.", "maximum"),
+    RedOp("min", lib.CW_RMIN, "sel", "Minimum of an array or minimum along an axis.", "minimum"),
+    RedOp("nanmax", lib.CW_RNANMAX, "sel", "Maximum along an axis, ignoring NaNs.", "fmax"),
+    RedOp("nanmin", lib.CW_RNANMIN, "sel", "Minimum along an axis, ignoring NaNs.", "fmin"),
+    RedOp("argmax", lib.CW_RARGMAX, "arg", "Indices of the maximum values along an axis."),
+    RedOp("argmin", lib.CW_RARGMIN, "arg", "Indices of the minimum values along an axis."),
+    RedOp("count_nonzero", lib.CW_RCOUNT, "count", "Counts the number of non-zero values."),
+)
+_OPS = {op.name: op for op in REDUCTIONS}
+
+
+# ---- argument preparation --------------------------------------------------
+
+def normalize_axes(axis, ndim, allow_tuple=True):
+    """Sorted tuple of non-negative axes, as NumPy validates them."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if (allow_tuple and isinstance(axis, tuple)) else (axis,)
+    axes = []
+    for a in items:
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"'{type(a).__name__}' object cannot be interpreted "
+                            "as an integer") from None
+        if not -ndim <= a < ndim:
+            raise AxisError(a, ndim)
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError("duplicate value in 'axis'")
+    return tuple(sorted(axes))
+
+
+def _native(x):
+    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+
+
+def _truth(x):
+    """(array, item width, mask): x is true where (bits & mask) != 0 --
+    integers and bool as they are, floats with the sign bit masked (so -0.0
+    is false); other dtypes via NumPy's own x != 0."""
+    dt = x.dtype
+    w = dt.itemsize
+    if dt.kind in "biu" and w in _WIDTH_CODE:
+        return x, w, (1 << (8 * w)) - 1
+    if dt.kind == "f" and dt.isnative and w in (2, 4, 8):
+        return x, w, (1 << (8 * w - 1)) - 1
+    return np.not_equal(x, 0), 1, 0xFF
+
+
+def _prepare(op, x):
+    """(input, C dtype code, C output dtype, result dtype, mask) by NumPy's
+    rules: float32/float64 natively, float16 in float32; integer/bool sums
+    and products in int64/uint64, means in float64, min/max/arg* on int64/
+    uint64 copies cast back."""
+    if op.kind == "count":
+        x, w, mask = _truth(x)
+        return x, _WIDTH_CODE[w], _I64, _I64, mask
+    dt = x.dtype
+    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
+        x = _native(x)
+        if dt.itemsize == 2:
+            x = x.astype(_F32)
+        cdt = x.dtype
+        code = lib.CW_RF64 if cdt == _F64 else lib.CW_RF32
+        res = _I64 if op.kind == "arg" else (_F16 if dt.itemsize == 2 else cdt)
+        return x, code, (_I64 if op.kind == "arg" else cdt), res, 0
+    if dt.kind in "biu":
+        if op.kind == "mean":
+            return x.astype(_F64), lib.CW_RF64, _F64, _F64, 0
+        signed = dt.kind != "u" if op.kind == "sum" else dt.kind == "i"
+        cdt = _I64 if signed else _U64
+        x = x.astype(cdt, copy=False) if x.dtype != cdt else x
+        code = lib.CW_RI64 if signed else lib.CW_RU64
+        if op.kind == "arg":
+            return x, code, _I64, _I64, 0
+        return x, code, cdt, (cdt if op.kind == "sum" else dt), 0
+    _fail(op, f"dtype {dt} is not supported (float16/32/64, integer and bool "
+              f"arrays are); use numpy.{op.name}")
+
+
+def merge_dims(shape, *strides):
+    """Unit dimensions dropped and C-order neighbours merged where every
+    stride list allows it (the C-order sequence of elements is unchanged).
+    Returns (shape, [strides, ...])."""
+    dims = [(n,) + tuple(s[i] for s in strides) for i, n in enumerate(shape) if n != 1]
+    merged = []
+    for d in dims:
+        if merged and all(m == s * d[0] for m, s in zip(merged[-1][1:], d[1:])):
+            merged[-1] = (merged[-1][0] * d[0],) + d[1:]
+        else:
+            merged.append(d)
+    return [d[0] for d in merged], [[d[1 + i] for d in merged] for i in range(len(strides))]
+
+
+def _ptr(a):
+    return ffi.cast("char *", _addr(a))
+
+
+def _check(rc, name, fpe=True):
+    """Error statuses as exceptions; floating-point flags reported as
+    NumPy reports them for a reduction ("overflow encountered in reduce")."""
+    check(rc & _MASK, name)
+    if fpe and rc & ~_MASK:
+        check(rc & ~_MASK, "reduce")
+
+
+# ---- reductions -----------------------------------------------------------
+
+def _empty(op, res, rshape):
+    """An empty reduction: NumPy's identity, NaN with its warnings, or its error."""
+    if op.kind == "arg":
+        raise ValueError(f"attempt to get {op.name} of an empty sequence")
+    if op.kind == "sel":
+        raise ValueError(f"zero-size array to reduction operation {op.np_name} "
+                         "which has no identity")
+    if op.kind == "mean":
+        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=4)
+        res.fill(np.nan)
+        check(lib.CW_FPE_INVALID, "divide")
+    else:
+        res.fill(1 if op.code == lib.CW_RPROD else 0)
+
+
+def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
+    """The one reduction path."""
+    x = as_input(op, a)
+    axes = normalize_axes(axis, x.ndim, allow_tuple)
+    keepdims = bool(keepdims)
+    x, code, cdt, res_dt, mask = _prepare(op, x)
+    keep = [d for d in range(x.ndim) if d not in axes]
+    oshape = tuple(x.shape[d] for d in keep)
+    rshape = tuple(x.shape[d] for d in axes)
+    res_shape = (tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+                 if keepdims else oshape)
+    if out is not None:
+        arr = out[0] if type(out) is tuple and len(out) == 1 else out
+        if isinstance(arr, np.ndarray) and arr.shape != res_shape:
+            _fail(op, f"out has shape {arr.shape}, but the result has shape "
+                      f"{res_shape}", ValueError)
+        out, arr = check_out(op, out, res_shape, res_dt)
+    res = np.empty(oshape, cdt)
+    if 0 in rshape:
+        _empty(op, res, rshape)
+    elif res.size:
+        xs = [x.strides[d] for d in keep] + [x.strides[d] for d in axes]
+        osh, (oxs, oos) = merge_dims(oshape, xs[:len(keep)], res.strides)
+        rsh, (rxs,) = merge_dims(rshape, xs[len(keep):])
+        if not rsh:
+            rsh, rxs = [1], [x.itemsize]
+        shape = osh + rsh
+        rc = lib.cw_reduce(op.code, code, len(shape), ffi.new("ptrdiff_t[]", shape),
+                           _ptr(x), ffi.new("ptrdiff_t[]", oxs + rxs), len(rsh), _ptr(res),
+                           ffi.new("ptrdiff_t[]", oos) if oos else ffi.NULL, mask)
+        _check(rc, op.name, op.kind in ("sum", "mean"))
+        if op.code in (lib.CW_RNANMAX, lib.CW_RNANMIN) and cdt.kind == "f" \
+                and np.isnan(res).any():
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+    if res_dt != cdt:
+        res = res.astype(res_dt)
+    if keepdims:
+        res = res.reshape(res_shape)
+    if out is not None:
+        np.copyto(arr, res, casting="unsafe")
+        return out
+    if res.ndim == 0:
+        return res[()]
+    return res
+
+
+_COUNT_TYPE = type(np.count_nonzero(np.zeros(1)))
+
+
+def _make(op):
+    if op.kind == "arg":
+        def f(a, axis=None, out=None, *, keepdims=False):
+            return reduce(op, a, axis, out, keepdims, allow_tuple=False)
+        sig = "(a, axis=None, out=None, *, keepdims=False)"
+        axis_doc = "None (the flat C-order index) or an int (negative allowed)"
+    elif op.kind == "count":
+        def f(a, axis=None, *, keepdims=False):
+            r = reduce(op, a, axis, None, keepdims)
+            # np.count_nonzero(a) is a Python int before NumPy 2.3, np.intp after
+            return _COUNT_TYPE(r) if axis is None and not keepdims else r
+        sig = "(a, axis=None, *, keepdims=False)"
+        axis_doc = "None, an int or a tuple of ints (negative allowed)"
+    else:
+        def f(a, axis=None, out=None, keepdims=False):
+            return reduce(op, a, axis, out, keepdims)
+        sig = "(a, axis=None, out=None, keepdims=False)"
+        axis_doc = "None, an int or a tuple of ints (negative allowed)"
+    f.__name__ = f.__qualname__ = op.name
+    f.__module__ = "corewise"
+    f.__doc__ = (
+        f"{op.doc}\n\n"
+        f"Drop-in for ``numpy.{op.name}{sig}`` (this subset of NumPy's\n"
+        f"signature): same result dtype, shape, NaN and empty-input behaviour\n"
+        f"and errors, computed on all cores.  ``axis``: {axis_doc}.\n"
+        "The result is bitwise the same for every thread count (a fixed block\n"
+        "decomposition combined in a fixed order); float sums are pairwise with\n"
+        "an error bound no worse than NumPy's (see the README).  Any memory\n"
+        "layout is read in place.\n"
+    )
+    f.op = op
+    return f
+
+
+FUNCTIONS = {op.name: _make(op) for op in REDUCTIONS}
+
+_DOT = RedOp("dot", lib.CW_RDOT, "dot", "Dot product of two 1-D vectors.")
+
+
+def dot(a, b):
+    """Dot product of two 1-D vectors: ``numpy.dot(a, b)`` for 1-D input.
+
+    float32/float64 (and float16, computed in float32) are summed with the
+    same deterministic pairwise scheme as ``sum`` (float32 products are exact
+    in the float64 accumulator); integer and bool vectors are delegated to
+    NumPy (exact).  Other shapes -> TypeError (use numpy.dot)."""
+    op = _DOT
+    x, y = as_input(op, a), as_input(op, b)
+    if x.ndim != 1 or y.ndim != 1:
+        _fail(op, f"only 1-D vectors are supported (got {x.ndim}-D and {y.ndim}-D); "
+                  "use numpy.dot")
+    if x.shape != y.shape:
+        raise ValueError(f"shapes {x.shape} and {y.shape} not aligned: "
+                         f"{x.shape[0]} (dim 0) != {y.shape[0]} (dim 0)")
+    dt = np.result_type(x, y)
+    if dt.kind in "biu":
+        return np.dot(x, y)
+    if dt.kind != "f" or dt.itemsize not in (2, 4, 8):
+        _fail(op, f"dtype {dt} is not supported; use numpy.dot")
+    cdt = _F64 if dt == _F64 else _F32
+    x, y = _native(x).astype(cdt, copy=False), _native(y).astype(cdt, copy=False)
+    res = np.empty((), cdt)
+    rc = lib.cw_dot(lib.CW_RF64 if cdt == _F64 else lib.CW_RF32, x.shape[0],
+                    _ptr(x), x.strides[0], _ptr(y), y.strides[0], _ptr(res))
+    _check(rc, op.name)
+    return res.astype(dt)[()] if dt != cdt else res[()]
+
+
+# ---- selections -----------------------------------------------------------
+
+_SELECT = RedOp("nonzero", None, "select", "")
+
+
+def _select(c, mode, v=None):
+    """Indices (mode FLAT / MULTI) or items of v (mode VALUES) where c is
+    true, in C order: parallel count per block, prefix sum, parallel fill
+    of arrays allocated here."""
+    c, w, mask = _truth(c)
+    if c.ndim == 0:
+        c = c.reshape(1)
+        v = None if v is None else v.reshape(1)
+    if mode == lib.CW_SEL_MULTI:
+        shape, cs, vs = list(c.shape), list(c.strides), None
+    elif v is None:
+        shape, (cs,) = merge_dims(c.shape, c.strides)
+        vs = None
+    else:
+        shape, (cs, vs) = merge_dims(c.shape, c.strides, v.strides)
+    if not shape:
+        shape, cs, vs = [1], [0], [0]
+    n = c.size
+    nb = lib.cw_select_nblocks(n)
+    counts = np.zeros(nb + 1, np.int64)
+    total = ffi.new("int64_t *")
+    csh, cst = ffi.new("ptrdiff_t[]", shape), ffi.new("ptrdiff_t[]", cs)
+    cnt = ffi.from_buffer("int64_t[]", counts)
+    _check(lib.cw_select_count(w, mask, len(shape), csh, _ptr(c), cst, nb, cnt, total),
+           "nonzero", False)
+    k = total[0]
+    if mode == lib.CW_SEL_MULTI:
+        outs = [np.empty(k, np.intp) for _ in shape]
+    else:
+        outs = [np.empty(k, np.intp if v is None else v.dtype)]
+    if k:
+        ptrs = ffi.new("char *[]", [_ptr(o) for o in outs])
+        rc = lib.cw_select_fill(w, mask, len(shape), csh, _ptr(c), cst, nb, cnt, mode, ptrs,
+                                ffi.NULL if v is None else _ptr(v),
+                                ffi.NULL if v is None else ffi.new("ptrdiff_t[]", vs),
+                                0 if v is None else v.itemsize)
+        _check(rc, "nonzero", False)
+    return outs
+
+
+def nonzero(a):
+    """Indices of the elements that are non-zero: ``numpy.nonzero(a)``.
+
+    A tuple of int64 arrays, one per dimension, in C order; computed in
+    parallel (count per block, prefix sum, fill).  0-d input -> ValueError,
+    as in NumPy 2."""
+    x = as_input(_SELECT, a)
+    if x.ndim == 0:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. "
+                         "Use np.atleast_1d(scalar).nonzero() instead.")
+    mode = lib.CW_SEL_FLAT if x.ndim == 1 else lib.CW_SEL_MULTI
+    return tuple(_select(x, mode))
+
+
+def flatnonzero(a):
+    """Indices that are non-zero in the flattened (C-order) array:
+    ``numpy.flatnonzero(a)``, computed in parallel."""
+    return _select(as_input(_SELECT, a), lib.CW_SEL_FLAT)[0]
+
+
+def _plain_items(v):
+    return not v.dtype.hasobject
+
+
+def extract(condition, arr):
+    """The elements of ``arr`` where ``condition`` is true, in C order:
+    ``numpy.extract(condition, arr)``.  Same-shape inputs are selected in
+    parallel in place; otherwise NumPy's definition (ravel + take) applies."""
+    c = as_input(_SELECT, condition)
+    v = as_input(_SELECT, arr)
+    if c.shape == v.shape and _plain_items(v):
+        return _select(c, lib.CW_SEL_VALUES, v)[0]
+    return np.take(np.ravel(v), flatnonzero(c))
+
+
+def compress(condition, a, axis=None, out=None):
+    """Selected slices of ``a`` along ``axis`` (the flattened array for
+    None): ``numpy.compress(condition, a, axis=None, out=None)``.
+    The indices are found in parallel; for ``axis=None`` and a condition as
+    long as ``a`` the items are gathered in parallel too."""
+    c = as_input(_SELECT, condition)
+    x = as_input(_SELECT, a)
+    if c.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    if axis is None and out is None and c.size == x.size and _plain_items(x):
+        # a 1-D condition reshapes to x's shape without a copy
+        return _select(c.reshape(x.shape), lib.CW_SEL_VALUES, x)[0]
+    return np.take(x, flatnonzero(c), axis=axis, out=out)

@@ -1,0 +1,555 @@
+"""corewise.evaluate: fused expressions compiled at run time.
+
+The oracle is NumPy evaluating the same expression tree with Python's
+operators (so Python scalars are weak, exactly as in the user's code).
+Compiles are cached for the whole session (conftest's COREWISE_CACHE_DIR),
+and hypothesis examples are kept few where each one compiles."""
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import uuid
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import corewise as cw
+from corewise import _evaluate, _jit
+from corewise._ufunc import OPS
+
+from oracle import assert_same, elements, specials
+
+F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
+
+
+def same_values(got, want):
+    """Bitwise equal except that any NaN matches any NaN (payloads and
+    signs of NaN may differ between equally correct evaluation orders)."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, \
+        (got.dtype, want.dtype, got.shape, want.shape)
+    if got.dtype.kind == "f":
+        gn, wn = np.isnan(got), np.isnan(want)
+        assert np.array_equal(gn, wn), "NaN positions differ"
+        got, want = np.where(gn, 0, got), np.where(wn, 0, want)
+        g = np.ascontiguousarray(got).view(f"u{got.itemsize}")
+        w = np.ascontiguousarray(want).view(f"u{want.itemsize}")
+        bad = np.flatnonzero(g != w)
+        assert bad.size == 0, f"differ at {bad[:5]}: {got.ravel()[bad[:5]]} vs {want.ravel()[bad[:5]]}"
+    else:
+        assert np.array_equal(got, want)
+
+
+# ---- hypothesis expression trees --------------------------------------------
+
+NAMES = ("a", "b", "c")
+_lit = st.one_of(st.integers(-4, 4), st.sampled_from([0.5, 2.5, -1.25, 3.0, 1e-3]))
+
+
+def _leaves():
+    return st.one_of(st.sampled_from(NAMES).map(lambda n: ("name", n)),
+                     _lit.map(lambda v: ("lit", v)))
+
+
+def _extend(children):
+    binop = st.tuples(st.sampled_from(["+", "-", "*", "/", "%"]), children, children)
+    return st.one_of(
+        binop.map(lambda t: ("bin",) + t),
+        children.map(lambda c: ("neg", c)),
+        children.map(lambda c: ("sq", c)),
+        children.map(lambda c: ("sqrt", c)),
+        st.tuples(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), children, children,
+                  children, children).map(lambda t: ("where",) + t),
+    )
+
+
+trees = st.recursive(_leaves(), _extend, max_leaves=8)
+
+
+def to_text(t):
+    k = t[0]
+    if k == "name":
+        return t[1]
+    if k == "lit":
+        return f"({t[1]!r})"
+    if k == "bin":
+        return f"({to_text(t[2])} {t[1]} {to_text(t[3])})"
+    if k == "neg":
+        return f"(-{to_text(t[1])})"
+    if k == "sq":
+        return f"({to_text(t[1])} ** 2)"
+    if k == "sqrt":
+        return f"sqrt({to_text(t[1])})"
+    return (f"where({to_text(t[2])} {t[1]} {to_text(t[3])}, "
+            f"{to_text(t[4])}, {to_text(t[5])})")
+
+
+_PYOP = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+         "/": lambda x, y: x / y, "%": lambda x, y: x % y, "<": lambda x, y: x < y,
+         "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
+         "==": lambda x, y: x == y, "!=": lambda x, y: x != y}
+
+
+def numpy_eval(t, env):
+    """The same tree evaluated by NumPy with Python's operators."""
+    k = t[0]
+    if k == "name":
+        return env[t[1]]
+    if k == "lit":
+        return t[1]
+    if k == "bin":
+        return _PYOP[t[1]](numpy_eval(t[2], env), numpy_eval(t[3], env))
+    if k == "neg":
+        return -numpy_eval(t[1], env)
+    if k == "sq":
+        return numpy_eval(t[1], env) ** 2
+    if k == "sqrt":
+        return np.sqrt(numpy_eval(t[1], env))
+    return np.where(_PYOP[t[1]](numpy_eval(t[2], env), numpy_eval(t[3], env)),
+                    numpy_eval(t[4], env), numpy_eval(t[5], env))
+
+
+def in_layout(draw, arr):
+    """The same values in a random memory layout (C, Fortran, strided,
+    reversed), read in place by evaluate."""
+    kind = draw(st.sampled_from(["C", "F", "step", "rev"]))
+    if kind == "F" or arr.ndim == 0:
+        return np.asfortranarray(arr)
+    if kind == "step":
+        big = np.empty(tuple(2 * n for n in arr.shape), arr.dtype)
+        view = big[tuple(slice(None, None, 2) for _ in arr.shape)]
+        view[...] = arr
+        return view
+    if kind == "rev":
+        return np.ascontiguousarray(arr[..., ::-1])[..., ::-1]
+    return arr
+
+
+@st.composite
+def operands(draw, names=NAMES):
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
+    env = {}
+    for n in names:
+        dt = draw(st.sampled_from([F64, F64, F32, np.dtype(np.int32), np.dtype(np.int64)]))
+        sub = tuple(1 if draw(st.integers(0, 3)) == 0 else s for s in shape)
+        sub = sub[draw(st.integers(0, len(sub))):]
+        a = draw(hnp.arrays(dt, sub, elements=elements(dt)))
+        env[n] = in_layout(draw, a)
+    return env
+
+
+def _check_tree(tree, env, threads):
+    text = to_text(tree)
+    with np.errstate(all="ignore"):
+        try:
+            want = numpy_eval(tree, dict(env))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+            want = exc
+        if isinstance(want, Exception):
+            # NumPy (or Python, for literals) refuses: so must evaluate.
+            with pytest.raises((TypeError, ValueError, OverflowError)):
+                cw.evaluate(text, env)
+            return
+        with cw.threads(threads):
+            got = cw.evaluate(text, env)
+    assert type(got) is type(want) or np.ndim(want) == 0, (type(got), type(want))
+    same_values(got, want)
+
+
+@settings(max_examples=40)
+@given(tree=trees, env=operands(), threads=st.integers(1, 3))
+def test_random_trees_match_numpy(tree, env, threads, tiny_threshold):
+    _check_tree(tree, env, threads)
+
+
+@settings(max_examples=15)
+@given(env=operands(), threads=st.integers(1, 3), data=st.data())
+def test_fixed_trees_many_layouts(env, threads, data, tiny_threshold):
+    """Few expressions (compiled once), many shapes, dtypes and layouts."""
+    tree = data.draw(st.sampled_from([
+        ("sqrt", ("bin", "+", ("bin", "*", ("name", "a"), ("name", "a")),
+                  ("bin", "*", ("name", "b"), ("name", "b")))),
+        ("where", ">", ("name", "a"), ("name", "b"), ("name", "c"), ("lit", 2.5)),
+        ("bin", "%", ("name", "a"), ("name", "c")),
+    ]))
+    _check_tree(tree, env, threads)
+
+
+# ---- the table's functions ----------------------------------------------------
+
+def _ulp_diff(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    both_nan = np.isnan(got) & np.isnan(want)
+    eq = (got == want) | both_nan
+    sp = np.spacing(np.abs(want).astype(want.dtype))
+    with np.errstate(all="ignore"):
+        d = np.where(eq, 0, np.abs(got.astype(np.float64) - want.astype(np.float64))
+                     / np.abs(sp.astype(np.float64)))
+    return np.nan_to_num(d, nan=np.inf)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.nin in (1, 2)], ids=lambda o: o.name)
+@pytest.mark.parametrize("dt", [F32, F64], ids=str)
+def test_table_functions(op, dt):
+    rng = np.random.default_rng(5)
+    vals = np.concatenate([specials(dt), rng.uniform(-10, 10, 1000).astype(dt)])
+    args = [vals, vals[::-1].copy()][:op.nin]
+    env = dict(zip("xy", args))
+    text = f"{op.name}({', '.join('xy'[:op.nin])})"
+    with np.errstate(all="ignore"):
+        got = cw.evaluate(text, env)
+        want = op.ufunc(*args)
+    assert got.dtype == want.dtype
+    assert _ulp_diff(got, want).max() <= max(op.max_ulp, 0) + (0 if op.max_ulp == 0 else 1)
+    if op.max_ulp == 0:
+        same_values(got, want)
+
+
+def test_function_list_comes_from_the_table():
+    names = {op.name for op in OPS if op.nin in (1, 2)}
+    assert set(cw.evaluate_functions) == names | {"where"}
+
+
+# ---- NumPy semantics --------------------------------------------------------------
+
+def test_basic_and_weak_scalars():
+    a = np.linspace(-2, 2, 11, dtype=np.float32)
+    b = np.arange(11, dtype=np.float32)
+    s = 2.5
+    r = cw.evaluate("a * s + 4.1 * b")
+    assert r.dtype == np.float32
+    assert_same(r, a * s + 4.1 * b)
+    r64 = cw.evaluate("a * x", {"a": a, "x": np.float64(3.0)})
+    assert r64.dtype == np.float64
+    assert_same(r64, a * np.float64(3.0))
+
+
+def test_integers():
+    i = np.array([-128, -7, -1, 0, 1, 5, 127], dtype=np.int8)
+    j = np.array([3, -2, 0, 5, -1, 3, 2], dtype=np.int8)
+    with np.errstate(all="ignore"):
+        for text, want in [("i % j", i % j), ("i + j", i + j), ("i * j", i * j),
+                           ("-i", -i), ("i / j", i / j), ("i ** 2", i ** 2),
+                           ("~i", ~i), ("i & j", i & j), ("i | j", i | j),
+                           ("i % 3", i % 3), ("i * 1000", None)]:
+            if want is None:
+                with pytest.raises(OverflowError):
+                    cw.evaluate(text)
+                continue
+            assert_same(cw.evaluate(text), want)
+    with pytest.warns(RuntimeWarning, match="divide by zero encountered in evaluate"):
+        cw.evaluate("i % j")
+
+
+def test_integer_negative_power_is_an_error():
+    i = np.arange(5, dtype=np.int64)
+    j = np.array([1, 2, -1, 0, 3], dtype=np.int64)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        np.power(i, j)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        cw.evaluate("i ** j")
+    assert_same(cw.evaluate("i ** abs_j", {"i": i, "abs_j": np.abs(j)}), i ** np.abs(j))
+
+
+def test_uint64_int64_comparisons_are_exact():
+    u = np.array([0, 1, 2**63, 2**64 - 1], dtype=np.uint64)
+    s = np.array([-1, 1, 2**63 - 1, -2**63], dtype=np.int64)
+    for op in ("<", "<=", ">", ">=", "==", "!="):
+        assert_same(cw.evaluate(f"u {op} s"), eval(f"u {op} s"))
+        assert_same(cw.evaluate(f"s {op} u"), eval(f"s {op} u"))
+
+
+def test_booleans():
+    p = np.array([True, True, False, False])
+    q = np.array([True, False, True, False])
+    x = np.arange(4.0)
+    for text in ("p & q", "p | q", "~p", "p + q", "p * q", "(x > 1) & ~q",
+                 "where(p, x, -x)", "where(x, 1, 0)"):
+        assert_same(cw.evaluate(text), eval(text.replace("where", "np.where")))
+    with pytest.raises(TypeError):
+        cw.evaluate("-p")
+
+
+def test_float_remainder_and_power_semantics():
+    a = np.array([5.5, -5.5, 5.5, -5.5, 0.0, -0.0, np.inf, 3.0, -np.inf, 2.0])
+    b = np.array([2.0, 2.0, -2.0, -2.0, 3.0, -3.0, 2.0, np.inf, 0.5, 0.0])
+    with np.errstate(all="ignore"):
+        same_values(cw.evaluate("a % b"), a % b)
+        for e in ("2", "0.5", "-1", "1", "0", "3"):
+            same_values(cw.evaluate(f"a ** {e}"), eval(f"a ** {e}"))
+        same_values(cw.evaluate("a ** e", {"a": a, "e": 0.5}), a ** 0.5)
+        same_values(cw.evaluate("a / b"), a / b)
+
+
+def test_zero_d_empty_and_broadcasting():
+    assert cw.evaluate("2 * 3") == 6 and type(cw.evaluate("2 * 3")) is np.int64
+    x = np.float64(2.0)
+    assert type(cw.evaluate("x * 2")) is np.float64
+    e = np.empty((0, 3))
+    assert cw.evaluate("e + 1").shape == (0, 3)
+    m = np.arange(12.0).reshape(3, 4)
+    v = np.arange(4.0)
+    col = np.arange(3.0)[:, None]
+    assert_same(cw.evaluate("m * v + col"), m * v + col)
+    assert_same(cw.evaluate("m.T" if False else "v - col"), v - col)
+    with pytest.raises(ValueError, match="broadcast"):
+        cw.evaluate("m + col.T" if False else "m + w", {"m": m, "w": np.arange(3.0)})
+
+
+def test_out():
+    a = np.arange(10.0)
+    b = np.ones(10)
+    out = np.empty(10)
+    assert cw.evaluate("a + b", out=out) is out
+    assert_same(out, a + b)
+    o32 = np.empty(10, np.float32)
+    cw.evaluate("a * 1.1", out=o32)
+    assert_same(o32, (a * 1.1).astype(np.float32))
+    o16 = np.empty(10, np.float16)
+    cw.evaluate("a * 1.1", out=o16)
+    assert_same(o16, (a * 1.1).astype(np.float16))
+    with pytest.raises(TypeError, match="same_kind"):
+        cw.evaluate("a * 1.1", out=np.empty(10, np.int64))
+    with pytest.raises(ValueError, match="shape"):
+        cw.evaluate("a + b", out=np.empty(3))
+    big = np.empty((2, 10))
+    cw.evaluate("a + b", out=big)
+    assert_same(big, np.broadcast_to(a + b, (2, 10)).copy())
+    sv = np.empty(20)[::2]
+    cw.evaluate("a - b", out=sv)
+    assert_same(sv, a - b)
+
+
+def test_out_overlap_like_numpy():
+    a = np.arange(10.0)
+    want = a * 2 + 1
+    cw.evaluate("a * 2 + 1", out=a)  # in place
+    assert_same(a, want)
+    a = np.arange(10.0)
+    want = a[:-1] + a[1:]
+    cw.evaluate("x + y", {"x": a[:-1], "y": a[1:]}, out=a[1:])  # partial overlap
+    assert_same(a[1:], want)
+
+
+def test_names_and_errors():
+    a = np.arange(3.0)
+    with pytest.raises(NameError, match="'nope'"):
+        cw.evaluate("a + nope")
+    assert_same(cw.evaluate("a + z", {"a": a, "z": a}), a + a)
+    with pytest.raises(TypeError, match="complex"):
+        cw.evaluate("a + z", {"a": a, "z": a + 1j})
+    with pytest.raises(TypeError, match="float16"):
+        cw.evaluate("a + z", {"a": a, "z": a.astype(np.float16)})
+    with pytest.raises(TypeError, match="string"):
+        cw.evaluate("a + z", {"a": a, "z": np.array(["x"])})
+    with pytest.raises(TypeError):
+        cw.evaluate(b"a + a")
+    big = a.astype(">f8")
+    assert_same(cw.evaluate("big * 2"), a * 2)
+
+
+def test_floating_point_errors_follow_errstate():
+    x = np.array([-1.0, 4.0])
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in evaluate"):
+        cw.evaluate("sqrt(x)")
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        cw.evaluate("1 / (x - x)")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cw.evaluate("sqrt(x)")
+        cw.evaluate("x < nan", {"x": x, "nan": np.nan})  # quiet comparisons
+
+
+def test_results_do_not_depend_on_threads(tiny_threshold):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2, 10007))
+    want = cw.evaluate("sqrt(a*a + b*b) - a % 0.7")
+    for t in (1, 2, 3, 5):
+        with cw.threads(t):
+            assert_same(cw.evaluate("sqrt(a*a + b*b) - a % 0.7"), want)
+            assert_same(cw.evaluate("sqrt(a*a + b*b) - a % 0.7", {"a": a[::-1], "b": b[::-1]}),
+                        want[::-1])
+
+
+def test_same_structure_shares_a_module():
+    a = b = x = y = np.arange(4.0)  # noqa: F841
+    cw.evaluate("sqrt(a*a + b*b)")
+    n = len(_jit._loaded)
+    cw.evaluate("sqrt(x*x + y*y)")
+    assert len(_jit._loaded) == n
+
+
+# ---- safety ------------------------------------------------------------------
+
+BAD = [
+    ("a.__class__", "attribute"),
+    ("a.real", "attribute"),
+    ("__import__('os').system('touch /tmp/corewise-pwned')", "allowed"),
+    ("__import__('os')", "not allowed"),
+    ("__builtins__", "dunder"),
+    ("a[0]", "subscript"),
+    ("(lambda: 1)()", "plain function names"),
+    ("lambda: 1", "lambda"),
+    ("sqrt(x=a)", "keyword"),
+    ("sqrt(*a)", "starred"),
+    ("[x for x in a]", "comprehension"),
+    ("(x for x in a)", "comprehension"),
+    ("{x: 1 for x in a}", "comprehension"),
+    ("open('/etc/passwd')", "not allowed"),
+    ("eval('1')", "not allowed"),
+    ("exec('1')", "not allowed"),
+    ("getattr(a, 'x')", "not allowed"),
+    ("10 ** 10 ** 10", "out of range"),
+    ("1e999", "finite"),
+    ("9" * 40, "64-bit"),
+    ("1 / 0", "cannot be evaluated"),
+    ("a if a else a", "where"),
+    ("a and a", "&"),
+    ("not a", "not"),
+    ("1 < a < 2", "chained"),
+    ("'abc'", "str"),
+    ("b'abc'", "bytes"),
+    ("1j", "complex"),
+    ("None", "NoneType"),
+    ("...", "ellipsis"),
+    ("a @ a", "MatMult"),
+    ("a // a", "FloorDiv"),
+    ("a << 1", "LShift"),
+    ("a ^ a", "BitXor"),
+    ("sqrt(a, a)", "takes 1 argument"),
+    ("where(a, a)", "takes 3 arguments"),
+    ("a = 1", "syntax"),
+    ("a; a", "syntax"),
+    ("(y := a)", "assignment"),
+    ("f'{a}'", "JoinedStr"),
+    ("[a]", "List"),
+    ("a.__dict__['x']", "subscript"),
+    ("(" * 300 + "a" + ")" * 300, ""),
+    ("+".join(["a"] * 1200), "too"),
+    ("-" * 400 + "a", "deeply"),
+    ("a" * 6000, "too long"),
+    ("sqrt(" * 250 + "a" + ")" * 250, ""),
+]
+
+
+@pytest.mark.parametrize("text,msg", BAD, ids=[b[0][:30] for b in BAD])
+def test_unsafe_or_unsupported_expressions_are_refused(text, msg):
+    a = np.arange(3.0)  # noqa: F841
+    with pytest.raises(ValueError) as exc:
+        cw.evaluate(text)
+    assert "corewise.evaluate" in str(exc.value)
+    assert msg.lower() in str(exc.value).lower()
+    assert len(str(exc.value)) < 400
+    assert not os.path.exists("/tmp/corewise-pwned")
+
+
+def test_generated_c_holds_no_user_text():
+    p = _evaluate.parse("sqrt(alpha*alpha + beta_1*beta_1) + 4.1")
+    plan = _evaluate.Plan(p, ((F64, False), (F64, False)))
+    src, cdef = plan.source(F64, ("c", "c"))
+    assert "alpha" not in src and "beta_1" not in src and "4.1" not in src
+    assert (4.1).hex() in src
+
+
+# ---- the compile cache -----------------------------------------------------------
+
+def _unique_expr():
+    k = uuid.uuid4().int % 10**9
+    return f"a * {k} + b"
+
+
+def _so_files(d):
+    return [n for n in os.listdir(d) if n.endswith(".so")]
+
+
+def test_concurrent_first_calls_threads(tmp_path, monkeypatch):
+    monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
+    text = _unique_expr()
+    a, b = np.arange(1000.0), np.ones(1000)
+    results, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(cw.evaluate(text, {"a": a, "b": b}))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+    ts = [threading.Thread(target=work) for _ in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    want = eval(text)
+    for r in results:
+        assert_same(r, want)
+    assert len(_so_files(tmp_path)) == 1
+    assert sorted(os.listdir(tmp_path)) == _so_files(tmp_path)  # no temp dirs left
+
+
+_CHILD = """
+import sys, numpy as np, corewise as cw
+a, b = np.arange(1000.0), np.ones(1000)
+r = cw.evaluate(sys.argv[1])
+assert np.array_equal(r, eval(sys.argv[1]))
+print("ok")
+"""
+
+
+def test_concurrent_first_calls_processes(tmp_path):
+    env = dict(os.environ, COREWISE_CACHE_DIR=str(tmp_path))
+    text = _unique_expr()
+    procs = [subprocess.Popen([sys.executable, "-c", _CHILD, text], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert len(_so_files(tmp_path)) == 1
+    assert sorted(os.listdir(tmp_path)) == _so_files(tmp_path)
+    # A new process finds it on disk: nothing is rebuilt.
+    st = os.stat(tmp_path / _so_files(tmp_path)[0])
+    r = subprocess.run([sys.executable, "-c", _CHILD, text], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert os.stat(tmp_path / _so_files(tmp_path)[0]).st_mtime_ns == st.st_mtime_ns
+
+
+def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    _jit._config.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="no C compiler"):
+            cw.evaluate(_unique_expr(), {"a": np.ones(2), "b": np.ones(2)})
+    finally:
+        monkeypatch.undo()
+        _jit._config.cache_clear()
+    assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_cache_dir_is_a_clear_error(tmp_path, monkeypatch):
+    f = tmp_path / "file"
+    f.write_text("")
+    monkeypatch.setenv("COREWISE_CACHE_DIR", str(f / "sub"))
+    with pytest.raises(RuntimeError, match="COREWISE_CACHE_DIR"):
+        cw.evaluate(_unique_expr(), {"a": np.ones(2), "b": np.ones(2)})
+
+
+def _mp_worker(args):
+    d, text = args
+    os.environ["COREWISE_CACHE_DIR"] = d
+    a, b = np.arange(100.0), np.ones(100)  # noqa: F841
+    return bool(np.array_equal(cw.evaluate(text), eval(text)))
+
+
+def test_multiprocessing_pool(tmp_path):
+    text = _unique_expr()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(3) as pool:
+        assert all(pool.map(_mp_worker, [(str(tmp_path), text)] * 3))
+    assert len(_so_files(tmp_path)) == 1

@@ -1,0 +1,357 @@
+"""Reductions and selections against NumPy (exact where the result is exact:
+min/max/arg*/count/integer sums/selections) and math.fsum (float sums, with
+the error bound the README states); bitwise independence of the thread
+count; NumPy's errors, warnings and empty-input behaviour; > 2**31 elements."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import corewise as cw
+from corewise._lib import lib
+from corewise._reduce import AxisError, REDUCTIONS
+from oracle import FLOATS, assert_same, elements, views
+
+INTS = [np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int32, np.uint32, np.int64, np.uint64)]
+ALL = FLOATS + [np.dtype(np.float16)] + INTS
+EXACT = [op.name for op in REDUCTIONS if op.kind in ("sel", "arg", "count")]
+SUMS = [op.name for op in REDUCTIONS if op.kind in ("sum", "mean")]
+
+
+@pytest.fixture
+def tiny_blocks(tiny_threshold):
+    """Blocks of 64 elements and a tiny serial threshold: small hypothesis
+    arrays are split into many blocks and really run on several threads."""
+    prev = lib.cw_set_reduce_block(64)
+    try:
+        yield
+    finally:
+        lib.cw_set_reduce_block(prev)
+
+
+def _bound(n, dtype):
+    """Relative (to sum |x|) error bound of a corewise float sum of n terms."""
+    levels = 12 + max(0, math.ceil(math.log2(max(n, 1) / 256)))
+    b = levels * np.finfo(np.float64).eps
+    if np.dtype(dtype) != np.float64:
+        b += np.finfo(dtype).eps  # the final rounding to float32/float16
+    return b
+
+
+def _call(fn, *args, **kw):
+    with warnings.catch_warnings(record=True) as w, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            return fn(*args, **kw), sorted({str(x.message) for x in w})
+        except Exception as exc:  # noqa: BLE001 - compared below
+            return exc, None
+
+
+def _same_value(got, want):
+    """Equal type, dtype and shape; values equal with NaN == NaN (the sign of
+    a zero min/max may differ: NumPy's own choice between tied -0.0 and 0.0
+    depends on its SIMD loop)."""
+    assert type(got) is type(want), (type(got), type(want))
+    g, w = np.asarray(got), np.asarray(want)
+    assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, w.dtype, g.shape, w.shape)
+    eq = (g == w) | ((g != g) & (w != w))
+    assert eq.all(), (g, w)
+
+
+def _axis(data, ndim, tuples=True):
+    choices = [st.none()]
+    if ndim:
+        choices.append(st.integers(-ndim, ndim - 1))
+        if tuples:
+            choices.append(st.lists(st.integers(0, ndim - 1), unique=True).map(tuple))
+    return data.draw(st.one_of(*choices))
+
+
+@pytest.mark.parametrize("name", EXACT)
+@given(data=st.data())
+def test_exact_reductions_match_numpy(name, data, tiny_blocks):
+    x = data.draw(views(dtypes=st.sampled_from(ALL)))
+    op = getattr(np, name)
+    axis = _axis(data, x.ndim, tuples=name not in ("argmin", "argmax"))
+    keepdims = data.draw(st.booleans())
+    before = x.copy()
+    with cw.threads(data.draw(st.integers(1, 4))):
+        got, gw = _call(getattr(cw, name), x, axis=axis, keepdims=keepdims)
+    want, ww = _call(op, x, axis=axis, keepdims=keepdims)
+    if isinstance(want, Exception):
+        assert type(got) is type(want), (got, want)
+    else:
+        assert not isinstance(got, Exception), got
+        _same_value(got, want)
+        assert gw == ww
+    assert_same(x, before)
+
+
+@pytest.mark.parametrize("name", SUMS)
+@given(data=st.data())
+def test_sums_match_numpy_within_the_bound(name, data, tiny_blocks):
+    x = data.draw(views(dtypes=st.sampled_from(ALL)))
+    axis = _axis(data, x.ndim)
+    keepdims = data.draw(st.booleans())
+    with cw.threads(data.draw(st.integers(1, 4))):
+        got, gw = _call(getattr(cw, name), x, axis=axis, keepdims=keepdims)
+    want, ww = _call(getattr(np, name), x, axis=axis, keepdims=keepdims)
+    assert type(got) is type(want)
+    g, w = np.asarray(got), np.asarray(want)
+    assert g.dtype == w.dtype and g.shape == w.shape
+    if g.dtype.kind in "iu" or name == "prod":
+        if g.dtype.kind in "iu":
+            assert_same(got, want)
+        return
+    n = max(x.size // max(g.size, 1), 1)
+    with np.errstate(all="ignore"):
+        xa = np.abs(x.astype(np.float64))
+        if name == "nansum":
+            xa = np.where(np.isnan(xa), 0, xa)
+        scale = np.sum(xa, axis=axis, keepdims=keepdims)
+        if name == "mean":
+            scale = scale / n
+    g64, w64 = g.astype(np.float64), w.astype(np.float64)
+    finite = np.isfinite(w64) & np.isfinite(scale)
+    # NumPy's own error is up to its bound too: allow both
+    tol = (_bound(n, g.dtype) + (18 + math.log2(n + 1)) * np.finfo(g.dtype).eps) * scale
+    with np.errstate(all="ignore"):
+        err = np.abs(g64 - w64)
+    assert np.all(err[finite] <= tol[finite] * 1.01 + 1e-300)
+    assert np.array_equal(np.isnan(g64[~finite]), np.isnan(w64[~finite]))
+    if g.dtype == np.float64:
+        assert np.array_equal(g64[np.isinf(w64)], w64[np.isinf(w64)])
+
+
+def _ill_conditioned(data, dtype):
+    """Sums with massive cancellation: big values, their negatives, tiny ones."""
+    fi = np.finfo(dtype)
+    big = st.floats(-float(fi.max) / 2**12, float(fi.max) / 2**12, allow_nan=False,
+                    allow_infinity=False, width=fi.bits)
+    vals = data.draw(st.lists(big, min_size=0, max_size=300))
+    vals = vals + [-v for v in vals] + data.draw(
+        st.lists(st.floats(-1, 1, width=fi.bits), max_size=50))
+    return np.array(data.draw(st.permutations(vals)), dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+@given(data=st.data())
+def test_sum_against_fsum(dtype, data, tiny_blocks):
+    if data.draw(st.booleans()):
+        x = _ill_conditioned(data, dtype)
+    else:
+        x = data.draw(hnp.arrays(dtype, st.integers(0, 3000),
+                                 elements=hnp.from_dtype(dtype, allow_nan=False,
+                                                         allow_infinity=False,
+                                                         max_value=2.0**100, min_value=-2.0**100)))
+    got = cw.sum(x)
+    exact = math.fsum(x.astype(np.float64).tolist())
+    bound = _bound(x.size, dtype) * math.fsum(np.abs(x.astype(np.float64)).tolist())
+    assert abs(float(got) - exact) <= bound + 1e-300
+    if dtype == np.float32:
+        # accumulated in float64: within one float32 rounding of the exact sum
+        assert abs(float(got) - exact) <= np.spacing(np.float32(abs(exact))) + bound
+    if x.size:
+        m = cw.mean(x)
+        assert abs(float(m) - exact / x.size) <= bound / x.size + abs(exact / x.size) * 4e-16 \
+            + (float(np.spacing(np.float32(abs(exact / x.size)))) if dtype == np.float32 else 0)
+
+
+@pytest.mark.parametrize("name", [op.name for op in REDUCTIONS])
+@given(data=st.data())
+def test_bitwise_independent_of_thread_count(name, data, tiny_blocks):
+    x = data.draw(views(dtypes=st.sampled_from(FLOATS + INTS[:1]), max_side=12))
+    if x.size == 0:
+        return
+    axis = _axis(data, x.ndim, tuples=False)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = []
+        for t in (1, 2, 3, 4):
+            with cw.threads(t):
+                results.append(getattr(cw, name)(x, axis=axis))
+    for r in results[1:]:
+        assert_same(r, results[0])
+
+
+@given(data=st.data())
+def test_dot_against_fsum_and_threads(data, tiny_blocks):
+    dtype = data.draw(st.sampled_from(FLOATS))
+    n = data.draw(st.integers(0, 2000))
+    el = hnp.from_dtype(dtype, allow_nan=False, allow_infinity=False, min_value=-2.0**33,
+                        max_value=2.0**33)
+    a = data.draw(hnp.arrays(dtype, 2 * n, elements=el))[::2]
+    b = data.draw(hnp.arrays(dtype, n, elements=el))
+    got = [None] * 3
+    for t in (1, 2, 3):
+        with cw.threads(t):
+            got[t - 1] = cw.dot(a, b)
+    assert got[0] == got[1] == got[2] and type(got[0]) is type(np.dot(a, b))
+    prods = (a.astype(np.float64) * b.astype(np.float64))
+    if dtype == np.float64:
+        exact = math.fsum(prods.tolist())  # of the rounded products
+        bound = (_bound(n, dtype) + 2**-53) * math.fsum(np.abs(prods).tolist())
+    else:
+        exact = math.fsum(prods.tolist())  # float32 products are exact in float64
+        bound = _bound(n, dtype) * math.fsum(np.abs(prods).tolist())
+    assert abs(float(got[0]) - exact) <= bound + 1e-300
+
+
+def test_dot_errors_and_ints():
+    assert cw.dot(np.arange(5), np.arange(5)) == np.dot(np.arange(5), np.arange(5))
+    with pytest.raises(ValueError, match="not aligned"):
+        cw.dot(np.ones(3), np.ones(4))
+    with pytest.raises(TypeError, match="1-D"):
+        cw.dot(np.ones((2, 2)), np.ones(2))
+    assert cw.dot(np.ones(0), np.ones(0)) == 0.0
+
+
+# ---- NumPy's errors, warnings and special cases ------------------------------
+
+@pytest.mark.parametrize("name", [op.name for op in REDUCTIONS])
+def test_axis_errors(name):
+    f = getattr(cw, name)
+    with pytest.raises(AxisError):
+        f(np.ones((2, 3)), axis=2)
+    with pytest.raises(AxisError):
+        f(np.ones((2, 3)), axis=-3)
+    with pytest.raises(TypeError):
+        f(np.ones(3), axis=1.5)
+    if name not in ("argmin", "argmax"):
+        with pytest.raises(ValueError, match="duplicate"):
+            f(np.ones((2, 3)), axis=(0, -2))
+    else:
+        with pytest.raises(TypeError):
+            f(np.ones((2, 3)), axis=(0,))
+
+
+@pytest.mark.parametrize("name", [op.name for op in REDUCTIONS])
+@pytest.mark.parametrize("shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), 1),
+                                        ((3, 0), 0), ((3, 0), None), ((0, 0), 1)])
+def test_empty_as_numpy(name, shape, axis):
+    x = np.zeros(shape)
+    got, gw = _call(getattr(cw, name), x, axis=axis)
+    want, ww = _call(getattr(np, name), x, axis=axis)
+    if isinstance(want, Exception):
+        assert type(got) is type(want)
+        assert str(got) == str(want)
+    else:
+        _same_value(got, want)
+        assert [m.rstrip(".") for m in gw] == [m.rstrip(".") for m in ww] or \
+            name == "mean"  # NumPy says "scalar divide" for a scalar
+
+
+def test_warnings_as_numpy():
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        assert np.isnan(cw.nanmax(np.array([np.nan, np.nan])))
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"), np.errstate(invalid="ignore"):
+        assert np.isnan(cw.mean(np.array([])))
+    with pytest.warns(RuntimeWarning), np.errstate(invalid="raise"), \
+            pytest.raises(FloatingPointError, match="invalid value encountered in divide"):
+        cw.mean(np.zeros((0, 2)), axis=0)
+    with pytest.warns(RuntimeWarning, match="overflow encountered in reduce"):
+        assert cw.sum(np.array([1e308, 1e308])) == np.inf
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        cw.sum(np.array([np.inf, -np.inf]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(cw.max(np.array([1.0, np.nan])))  # no warning, as NumPy
+        assert cw.argmax(np.array([1.0, np.nan, np.nan])) == 1
+
+
+def test_out_and_keepdims():
+    x = np.arange(12.0).reshape(3, 4)
+    out = np.zeros(4)
+    assert cw.sum(x, axis=0, out=out) is out
+    assert_same(out, np.sum(x, axis=0))
+    o2 = np.zeros((1, 4), np.float32)
+    cw.max(x, axis=0, keepdims=True, out=o2)
+    assert_same(o2, np.max(x, axis=0, keepdims=True).astype(np.float32))
+    oi = np.zeros(3, np.int64)
+    cw.argmax(x, axis=1, out=oi)
+    assert_same(oi, np.argmax(x, axis=1))
+    with pytest.raises(ValueError, match="shape"):
+        cw.sum(x, axis=0, out=np.zeros(3))
+    with pytest.raises(TypeError, match="same_kind"):
+        cw.sum(x, axis=0, out=np.zeros(4, np.int64))
+    assert type(cw.sum(x)) is np.float64 and type(cw.count_nonzero(x)) is type(np.count_nonzero(x))
+    with pytest.raises(TypeError, match="not supported"):
+        cw.sum(np.ones(3, complex))
+
+
+# ---- selections -----------------------------------------------------------
+
+SEL_DTYPES = ALL + [np.dtype(np.complex128), np.dtype(">f8")]
+
+
+@given(data=st.data())
+def test_selections_match_numpy(data, tiny_blocks):
+    dt = data.draw(st.sampled_from(SEL_DTYPES))
+    x = data.draw(views(dtypes=st.just(dt)))
+    if data.draw(st.booleans()) and dt.kind != "c":
+        x = x.copy()  # plenty of zeros and -0.0
+        flat = x.reshape(-1)
+        flat[::2] = -0.0 if dt.kind == "f" else 0
+        x = flat.reshape(x.shape)
+    with cw.threads(data.draw(st.integers(1, 4))):
+        if x.ndim:
+            for g, w in zip(cw.nonzero(x), np.nonzero(x), strict=True):
+                assert_same(g, w)
+        else:
+            with pytest.raises(ValueError):
+                cw.nonzero(x)
+        assert_same(cw.flatnonzero(x), np.flatnonzero(x))
+        assert cw.count_nonzero(x) == np.count_nonzero(x)
+        cond = data.draw(views(dtypes=st.just(np.dtype(bool))))
+        vals = x if x.shape == cond.shape else \
+            np.arange(cond.size).astype(dt).reshape(cond.shape)
+        if vals.ndim:
+            vals = vals[..., ::-1]
+        assert_same(cw.extract(cond, vals), np.extract(cond, vals))
+        c1 = cond.reshape(-1)
+        assert_same(cw.compress(c1, vals), np.compress(c1, vals))
+        if vals.ndim:
+            ax = data.draw(st.integers(-vals.ndim, vals.ndim - 1))
+            c2 = c1[:vals.shape[ax]]
+            assert_same(cw.compress(c2, vals, axis=ax), np.compress(c2, vals, axis=ax))
+
+
+def test_selection_errors_as_numpy():
+    with pytest.raises(ValueError, match="1-d"):
+        cw.compress(np.ones((2, 2), bool), np.ones(4))
+    with pytest.raises(IndexError):
+        cw.compress([True, False, True], [1, 2])
+    assert_same(cw.compress([True, False], [1, 2, 3]), np.compress([True, False], [1, 2, 3]))
+    assert_same(cw.extract([1, 0, 1], np.arange(5)), np.extract([1, 0, 1], np.arange(5)))
+    assert_same(cw.flatnonzero(np.array(3.0)), np.flatnonzero(np.array(3.0)))
+    assert_same(cw.extract(np.array(1), np.array(3)), np.extract(np.array(1), np.array(3)))
+
+
+def test_large_selection_default_blocks():
+    rng = np.random.default_rng(5)
+    b = rng.random(300_000) < 0.5
+    for t in (1, 2):
+        with cw.threads(t):
+            assert_same(cw.nonzero(b)[0], np.nonzero(b)[0])
+            x = rng.standard_normal((500, 700))[:, ::-1]
+            assert_same(cw.extract(x > 0, x), np.extract(x > 0, x))
+
+
+# ---- more than 2**31 elements (zero-stride views: no memory) ---------------
+
+def test_more_than_2_31_elements():
+    row = (np.arange(2**16) % 7).astype(np.float64)
+    big = np.broadcast_to(row, (2**15 + 3, 2**16))  # 2**31 + 196608 elements
+    assert big.size > 2**31
+    want = float(row.sum()) * big.shape[0]  # exact: small integers
+    assert cw.sum(big) == want
+    assert cw.count_nonzero(big) == np.count_nonzero(row) * big.shape[0]
+    assert cw.argmax(big) == int(np.argmax(row))
+    mask = np.arange(2**16) % 3 == 0
+    b = np.broadcast_to(mask, (2**15 + 1, 2**16))
+    assert cw.count_nonzero(b) == np.count_nonzero(mask) * b.shape[0]
+    assert_same(cw.count_nonzero(b, axis=1), np.full(b.shape[0], np.count_nonzero(mask)))
