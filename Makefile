@@ -45,7 +45,10 @@ SAN_VENV ?= .venv/asan-$(notdir $(PY))
 SAN_LOG ?= build/sanitizer-logs
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
 SAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys
+# corewise.evaluate compiles C at run time with the build's flags (so its code
+# is instrumented too); the compiler itself must not run with ASan preloaded.
 SAN_ENV = LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" PYTHONMALLOC=malloc \
+	CC="env -u LD_PRELOAD gcc" COREWISE_CACHE_DIR=$(abspath build/asan-jit-cache) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(abspath $(SAN_LOG))/asan \
 	LSAN_OPTIONS=suppressions=$(abspath tools/sanitizers/lsan.supp):print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(SAN_LOG))/ubsan

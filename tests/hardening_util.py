@@ -36,6 +36,33 @@ class Func:
 FUNCS = [Func(n) for n in cw.functions]
 
 
+def family_calls():
+    """(label, f) pairs, f(x) for one float array x (1-D or 2-D): every
+    public family -- element-wise functions, reductions (whole array and
+    along the last axis), dot, selections, evaluate -- found by its public
+    names, so a family that is not there is simply not listed."""
+    calls = [(fn.name, lambda x, fn=fn: fn(*(x,) * fn.nin)) for fn in FUNCS]
+    try:
+        from corewise._reduce import REDUCTIONS
+    except ImportError:
+        REDUCTIONS = ()
+    for op in REDUCTIONS:
+        f = getattr(cw, op.name)
+        calls.append((op.name, lambda x, f=f: f(x)))
+        calls.append((f"{op.name}(axis=-1)", lambda x, f=f: f(x, axis=-1)))
+    if hasattr(cw, "dot"):
+        calls.append(("dot", lambda x: cw.dot(x.reshape(-1), x.reshape(-1)[::-1])))
+    if hasattr(cw, "flatnonzero"):
+        calls.append(("flatnonzero", lambda x: cw.flatnonzero(x)))
+        calls.append(("nonzero", lambda x: cw.nonzero(x)))
+        calls.append(("extract", lambda x: cw.extract(x > 0.5, x)))
+        calls.append(("compress", lambda x: cw.compress(x.reshape(-1) > 0.5, x.reshape(-1))))
+    if hasattr(cw, "evaluate"):
+        calls.append(("evaluate", lambda x: cw.evaluate("sqrt(a * a + 1) * 2 - a", {"a": x})))
+        calls.append(("evaluate-where", lambda x: cw.evaluate("where(a > 0.5, a, -a)", {"a": x})))
+    return calls
+
+
 def _under_asan():
     try:
         with open("/proc/self/maps") as f:

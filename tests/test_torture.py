@@ -1,6 +1,7 @@
 """Concurrency torture and the nested-use rule (README, "Hardening").
 
-8 Python threads x the OpenMP team call every corewise function on shared,
+8 Python threads x the OpenMP team call every corewise function -- and
+every reduction, selection and evaluate expression -- on shared,
 read-only inputs and private outputs, in several layouts and sizes (below
 and above the serial threshold) and thread counts, for CW_TORTURE_SECONDS
 (default 3) seconds: every result must be bitwise equal to the function's
@@ -17,7 +18,7 @@ import pytest
 
 import corewise as cw
 from corewise._lib import lib
-from hardening_util import FUNCS, bits_equal, child_env, inputs
+from hardening_util import FUNCS, bits_equal, child_env, family_calls, inputs
 
 SECONDS = float(os.environ.get("CW_TORTURE_SECONDS", "3"))
 NTHREADS = 8
@@ -51,7 +52,30 @@ def _cases():
                         with np.errstate(all="ignore"):
                             assert bits_equal(want, fn.numpy(*views)), (fn, lay, dtype)
                     cases.append((f"{fn}/{np.dtype(dtype)}/{shape}/{lay}", fn, views, want))
+            # the other families (reductions, dot, selections, evaluate): one
+            # input, compared with their own single-thread result
+            for label, f in family_calls()[len(FUNCS):]:
+                for lay, v in _layouts(xs[0]):
+                    with np.errstate(all="ignore"), cw.threads(1):
+                        want = f(v)
+                    cases.append((f"{label}/{np.dtype(dtype)}/{shape}/{lay}", _Family(f), [v], want))
     return cases
+
+
+class _Family:
+    """A call of another family in the torture loop (always without out=)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, x):
+        return self.f(x)
+
+
+def _same_bits(got, want):
+    if isinstance(want, tuple):
+        return len(got) == len(want) and all(map(_same_bits, got, want))
+    return type(got) is type(want) and bits_equal(got, want)
 
 
 def test_eight_threads_times_team_every_function():
@@ -70,13 +94,13 @@ def test_eight_threads_times_team_every_function():
                     label, fn, views, want = cases[rng.integers(len(cases))]
                     nt = int(rng.integers(1, 5))
                     with cw.threads(nt):
-                        if rng.integers(2):
+                        if rng.integers(2) or isinstance(fn, _Family):
                             got = fn(*views)
                         else:
                             got = np.full_like(want, -7.0)       # private output
                             r = fn(*views, out=got)
                             assert r is got, label
-                    if not bits_equal(got, want):
+                    if not _same_bits(got, want):
                         raise AssertionError(f"{label} with {nt} threads: wrong result")
                     calls[i] += 1
         except BaseException as e:  # noqa: BLE001 - reported below

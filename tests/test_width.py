@@ -130,7 +130,7 @@ def _mem_available():
 def test_real_float32_array_of_more_than_2_31_elements():
     """The contiguous kernel (in place and not) and the strided one (a
     broadcast input) through the facade, on 2**31 + 16 real float32s -- for
-    the first function (about a minute on 2 cores, mostly page faults): the
+    the first function, and corewise.evaluate's generated loop (about a minute on 2 cores, mostly page faults): the
     drivers are shared by the whole table, whose every op the zero-stride
     tests above run with CW_SLOW=1."""
     n = 2**31 + 16
@@ -150,3 +150,8 @@ def test_real_float32_array_of_more_than_2_31_elements():
                 z = fn(np.full(n, 4.0, np.float32))                   # fresh result
                 assert z.size == n and z[-1] == want and bool(np.all(z == want))
                 del z
+    if hasattr(cw, "evaluate"):                     # the generated strided loop
+        y = np.full(n, -1.0, np.float32)
+        cw.evaluate("a * b + 1", {"a": np.broadcast_to(np.float32(2.0), (n,)),
+                                  "b": np.float32(3.0)}, out=y)
+        assert y[0] == y[2**31 + 3] == y[-1] == 7.0 and bool(np.all(y == 7.0))

@@ -2,14 +2,17 @@
 "Hardening"): every corewise function on odd shapes (SIMD loop tails),
 strided views (steps, negative, transposed, broadcast), out= views inside
 larger buffers (with guard bytes around them that must stay untouched),
-dtype conversion on the way in and out, 1 and 2 threads with a tiny serial
+dtype conversion on the way in and out, then every other family
+(reductions, dot, selections, evaluate) on the same layouts; 1 and 2 threads with a tiny serial
 threshold so the block split runs.  memcheck reports any invalid read or
 write; this script itself checks every result against NumPy and every
 guard byte, and exits non-zero on a mismatch.
 
     python tools/memcheck_cases.py [--quick]
 """
+import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -67,6 +70,30 @@ def out_views(shape, dt):
         yield label, buf, view.reshape(shape)
 
 
+def other_families(failures):
+    """Reductions, dot, selections and evaluate (whatever the package has,
+    tests/hardening_util.py lists them) on the same layouts: each result
+    must equal the one on a contiguous copy."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+    from hardening_util import FUNCS, family_calls
+    calls = 0
+    for label, f in family_calls()[len(FUNCS):]:
+        for dt in (np.float32, np.float64):
+            for n in SIZES[::4]:
+                for lay, x in layouts(n, dt):
+                    for nt in (2,):
+                        with cw.threads(nt), np.errstate(all="ignore"), warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            try:
+                                got, want = f(x), f(np.ascontiguousarray(x))
+                            except (TypeError, ValueError) as e:    # e.g. 0-size argmax
+                                got = want = type(e)
+                        calls += 1
+                        if repr(got) != repr(want):
+                            failures.append((label, np.dtype(dt).name, n, lay, nt, "result"))
+    return calls
+
+
 def main():
     failures, calls = [], 0
     lib.cw_set_min_parallel(4)
@@ -102,6 +129,7 @@ def main():
                                                    before[~touched].view(np.uint8))
                                 if not ok:
                                     failures.append((name, np.dtype(dt).name, n, lay, nt, olabel))
+    calls += other_families(failures)
     lib.cw_set_min_parallel(0)
     for f in failures[:20]:
         print("MISMATCH", *f)
