@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean
+.PHONY: bench test install info clean asan valgrind
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -29,6 +29,44 @@ $(VENV)/.deps: pyproject.toml tools/bootstrap.sh
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q ".[test]"
 	touch $@
+
+# ---- hardening (README, "Hardening") ----------------------------------------
+# make asan      the extension built with -fsanitize=address,undefined into its
+#                own venv, the whole test suite run under it (ASan runtime
+#                preloaded into the interpreter, leak check on, suppressions
+#                in tools/sanitizers/lsan.supp); fails on any report, also
+#                one from a subprocess (ASan/LSan: every process logs to
+#                $(SAN_LOG); UBSan, which ignores log_path when ASan is
+#                preloaded, writes to fd 2 -- hence --capture=sys, so pytest
+#                does not swallow it -- and exits non-zero: halt_on_error).
+# make valgrind  memcheck over tools/memcheck_cases.py (strided kernels, odd
+#                shapes, out= views); fails on any error.
+SAN_VENV ?= .venv/asan-$(notdir $(PY))
+SAN_LOG ?= build/sanitizer-logs
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+SAN_PYTEST_ARGS ?= -q -p no:cacheprovider --capture=sys
+# corewise.evaluate compiles C at run time with the build's flags (so its code
+# is instrumented too); the compiler itself must not run with ASan preloaded.
+SAN_ENV = LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" PYTHONMALLOC=malloc \
+	CC="env -u LD_PRELOAD gcc" COREWISE_CACHE_DIR=$(abspath build/asan-jit-cache) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(abspath $(SAN_LOG))/asan \
+	LSAN_OPTIONS=suppressions=$(abspath tools/sanitizers/lsan.supp):print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(SAN_LOG))/ubsan
+
+asan:
+	COREWISE_EXTRA_CFLAGS="$(SAN_CFLAGS)" COREWISE_EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+	    $(MAKE) install VENV=$(SAN_VENV)
+	rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	$(SAN_ENV) $(SAN_VENV)/bin/python -m pytest $(SAN_PYTEST_ARGS); rc=$$?; \
+	if [ -n "$$(ls $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; echo "asan: sanitizer reports above"; exit 1; fi; \
+	echo "asan: 0 sanitizer reports"; exit $$rc
+
+VALGRIND_ARGS ?=
+valgrind: install
+	PYTHONMALLOC=malloc OMP_WAIT_POLICY=passive valgrind --tool=memcheck --error-exitcode=99 \
+	    --errors-for-leak-kinds=none --leak-check=no --track-origins=yes \
+	    --suppressions=tools/sanitizers/valgrind.supp -q \
+	    $(BIN)/python tools/memcheck_cases.py $(VALGRIND_ARGS)
 
 clean:
 	rm -rf .venv build *.egg-info pkg/*.egg-info pkg/_core*.so pkg/_core.c corewise

@@ -203,3 +203,11 @@ void *cw_parallel_driver(void);
 typedef enum {
     CW_EINTPOW = 64    /* integer raised to a negative integer power */
 } cw_eval_status;
+
+/* ---- hardening: nested-use thread budget (csrc/runtime.c) ----
+ * Calls running at once in a process share max(cores, requested) threads;
+ * these report it (tests and diagnostics). */
+int cw_threads_busy(void);            /* threads now working for corewise calls */
+int cw_threads_peak(int reset);       /* the above when a team last formed, high-water
+                                         mark (never over the limit); reset -> 0 */
+int cw_last_team_size(void);          /* team of this thread's last call (1 = serial) */

@@ -290,16 +290,24 @@ static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
         feraiseexcept(prev);
 }
 
+/* Is p a multiple of the item size?  NumPy arrays may be unaligned (a view
+ * at an odd byte offset of a buffer); typed loads from them are undefined
+ * behaviour and vectorised loops may fault (found by UBSan, `make asan`),
+ * so such runs go through the buffers, which are filled with memcpy. */
+#define CW_ALIGNED(p, isz) (((uintptr_t)(p) & (uintptr_t)((isz) - 1)) == 0)
+
 /* One 1-D run of n elements with byte strides (y unused when nin == 1). */
 static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
                  ptrdiff_t xs, const char *y, ptrdiff_t ys, char *z, ptrdiff_t zs)
 {
     const ptrdiff_t isz = L->isize, osz = L->osize;
-    const int xc = xs == isz, x0 = xs == 0;
-    const int yc = nin < 2 || ys == isz, y0 = nin == 2 && ys == 0;
+    const int unal = !CW_ALIGNED(x, isz) || (nin == 2 && !CW_ALIGNED(y, isz))
+                     || !CW_ALIGNED(z, osz);
+    const int xc = xs == isz && !unal, x0 = xs == 0 && !unal;
+    const int yc = nin < 2 || (ys == isz && !unal), y0 = nin == 2 && ys == 0 && !unal;
     /* in place with a flag pass: the inputs go through buffers */
     const int alias = L->check && (z == x || (nin == 2 && z == y));
-    if (zs == osz && !alias) {
+    if (zs == osz && !alias && !unal) {
         if (xc && yc) {
             call(L, CW_VV, n, x, nin == 2 ? y : NULL, z);
             return;
@@ -323,11 +331,11 @@ static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
             gather(bx, px, xs, m, isz);
             px = bx;
         }
-        if (nin == 2 && mode != CW_VS && (ys != isz || alias)) {
+        if (nin == 2 && mode != CW_VS && (!yc || alias)) {
             gather(by, py, ys, m, isz);
             py = by;
         }
-        char *pz = zs == osz ? z + off * zs : bz;
+        char *pz = zs == osz && !unal ? z + off * zs : bz;
         call(L, mode, m, px, py, pz);
         if (pz == bz)
             scatter(z + off * zs, zs, bz, m, osz);

@@ -96,12 +96,78 @@ static void cw_prepare_fork(void)
     }
 }
 
+static void cw_child_after_fork(void);
+
 __attribute__((constructor)) static void cw_runtime_init(void)
 {
-    pthread_atfork(cw_prepare_fork, NULL, NULL);
+    pthread_atfork(cw_prepare_fork, NULL, cw_child_after_fork);
 }
 
 int cw_fork_pauses(void) { return __atomic_load_n(&cw_pauses, __ATOMIC_RELAXED); }
+
+/* ---- nested use: one thread budget per process ----------------------------------
+ * Rule (README, "Hardening"): the corewise calls running at the same time in
+ * one process share max(cores, n) threads, where cores is
+ * omp_get_num_procs() and n the count the caller asked for, callers'
+ * own threads included.  A call that would go parallel reserves its team
+ * from the budget and gets what is left (at least its own thread: then it
+ * runs serially and starts no helper thread), so 8 Python threads --
+ * a thread pool, dask's threaded scheduler -- calling corewise at once do
+ * not start 8 full teams on the same cores.  Results never depend on the
+ * team size.  Calls below the serial threshold are not counted (they never
+ * start a team).  Processes do not share a budget: give each worker process
+ * cores / workers threads (see the README). */
+static int cw_busy = 0;                   /* threads working for corewise calls */
+static int cw_peak = 0;                   /* high-water mark of cw_busy */
+static _Thread_local int cw_last_team = 0;
+
+static int cw_reserve(int want)
+{
+    int limit = omp_get_num_procs();
+    if (limit < want)
+        limit = want;
+    int cur = __atomic_load_n(&cw_busy, __ATOMIC_RELAXED), grant;
+    do {
+        grant = limit - cur;
+        if (grant > want)
+            grant = want;
+        if (grant < 1)
+            grant = 1;
+    } while (!__atomic_compare_exchange_n(&cw_busy, &cur, cur + grant, 1,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    /* The high-water mark counts threads at the moment a team forms: it
+     * never exceeds the limit.  (Callers that arrive while the cores are
+     * taken add their own thread -- which the program runs anyway -- and
+     * no helpers.) */
+    int now = cur + grant, peak = __atomic_load_n(&cw_peak, __ATOMIC_RELAXED);
+    while (grant > 1 && now > peak
+           && !__atomic_compare_exchange_n(&cw_peak, &peak, now, 1,
+                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    return grant;
+}
+
+static void cw_release(int grant)
+{
+    __atomic_sub_fetch(&cw_busy, grant, __ATOMIC_ACQ_REL);
+}
+
+/* The child of a fork has only the forking thread, which was not inside a
+ * corewise call: threads counted by the parent's other callers are gone. */
+static void cw_child_after_fork(void)
+{
+    __atomic_store_n(&cw_busy, 0, __ATOMIC_RELAXED);
+}
+
+int cw_threads_busy(void) { return __atomic_load_n(&cw_busy, __ATOMIC_RELAXED); }
+
+int cw_threads_peak(int reset)
+{
+    return reset ? __atomic_exchange_n(&cw_peak, 0, __ATOMIC_RELAXED)
+                 : __atomic_load_n(&cw_peak, __ATOMIC_RELAXED);
+}
+
+int cw_last_team_size(void) { return cw_last_team; }
 
 /* ---- the parallel driver ------------------------------------------------------ */
 
@@ -127,29 +193,46 @@ static int team_size(ptrdiff_t n, ptrdiff_t thr)
     return cap < nt ? (int)cap : nt;
 }
 
+/* A call that runs serially: the caller's thread alone. */
+static int run_serial(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
+{
+    cw_last_team = 1;
+    return run_block(fn, lo, hi, ctx);
+}
+
+/* Both drivers: the team is team_size() threads capped by the nested-use
+ * budget (cw_reserve); a grant of 1 runs serially, still counted. */
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
 {
     int nt = team_size(n, threshold_for_cost(cost));
     if (nt <= 1)
-        return run_block(fn, 0, n, ctx);
-    cw_pool_live = 1;
+        return run_serial(fn, 0, n, ctx);
+    int grant = cw_reserve(nt);
     int flags = 0;
-#pragma omp parallel num_threads(nt) reduction(| : flags)
-    {
-        ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
-        ptrdiff_t blk = (n + T - 1) / T;
-        blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
-        ptrdiff_t lo = t * blk, hi = lo + blk;
-        if (hi > n)
-            hi = n;
-        if (lo < hi)
-            flags |= run_block(fn, lo, hi, ctx);
+    if (grant <= 1) {
+        flags = run_serial(fn, 0, n, ctx);
+    } else {
+        cw_pool_live = 1;
+#pragma omp parallel num_threads(grant) reduction(| : flags)
+        {
+            ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
+            if (t == 0)
+                cw_last_team = (int)T;
+            ptrdiff_t blk = (n + T - 1) / T;
+            blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
+            ptrdiff_t lo = t * blk, hi = lo + blk;
+            if (hi > n)
+                hi = n;
+            if (lo < hi)
+                flags |= run_block(fn, lo, hi, ctx);
+        }
     }
+    cw_release(grant);
     return flags;
 }
 
 /* A fixed list of ntasks tasks of about task_elems elements each, run as
- * `omp parallel for schedule(static)` over the tasks (or serially under the
+ * `omp for schedule(static)` over the tasks (or serially under the
  * same threshold as cw_parallel_run, counted in elements).  For reductions
  * whose task list does not depend on the thread count (csrc/reduce.c).
  * Returns the CW_FPE_* flags the tasks raised. */
@@ -162,12 +245,23 @@ int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, vo
     if (nt > ntasks)
         nt = (int)ntasks;
     if (nt <= 1)
-        return run_block(fn, 0, ntasks, ctx);
-    cw_pool_live = 1;
+        return run_serial(fn, 0, ntasks, ctx);
+    int grant = cw_reserve(nt);
     int flags = 0;
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : flags)
-    for (ptrdiff_t t = 0; t < ntasks; t++)
-        flags |= run_block(fn, t, t + 1, ctx);
+    if (grant <= 1) {
+        flags = run_serial(fn, 0, ntasks, ctx);
+    } else {
+        cw_pool_live = 1;
+#pragma omp parallel num_threads(grant) reduction(| : flags)
+        {
+            if (omp_get_thread_num() == 0)
+                cw_last_team = omp_get_num_threads();
+#pragma omp for schedule(static)
+            for (ptrdiff_t t = 0; t < ntasks; t++)
+                flags |= run_block(fn, t, t + 1, ctx);
+        }
+    }
+    cw_release(grant);
     return flags;
 }
 

@@ -608,6 +608,10 @@ def evaluate(ex, local_dict=None, out=None):
             a = v if t is _ndarray else as_input(_Who, v)
             if not a.dtype.isnative:
                 a = a.astype(a.dtype.newbyteorder("="))
+            elif not a.flags.aligned:
+                # the generated C loads typed elements: from a view at an odd
+                # byte offset that is undefined behaviour (UBSan) -- copy it
+                a = a.copy()
             vals.append(a)
             sig.append((a.dtype, a.size == 1))
     plan = _plan(p, tuple(sig))
@@ -627,7 +631,7 @@ def evaluate(ex, local_dict=None, out=None):
                 return y if y.ndim else y[()]
             if type(out) is _ndarray and out.shape == shape and out.dtype == plan.res_dt:
                 f = out.flags
-                if f.c_contiguous and f.writeable and not any(
+                if f.c_contiguous and f.writeable and f.aligned and not any(
                         _shares(a, out) and a is not out and _needs_input_copy(a, out)
                         for a in arrays):
                     rc = plan.fast(shape, arrays, out)
@@ -647,7 +651,7 @@ def evaluate(ex, local_dict=None, out=None):
     else:
         out, y = check_out(_Who, out, shape, res_dt)
         shape = y.shape
-        if y.dtype in _CTYPES and not _internal_overlap(y):
+        if y.dtype in _CTYPES and y.flags.aligned and not _internal_overlap(y):
             target = y
             # Partial overlap with out: read the input first, as NumPy does.
             arrays = [a.copy() if (_needs_input_copy(a, y) if a.shape == shape

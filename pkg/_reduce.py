@@ -88,7 +88,13 @@ def normalize_axes(axis, ndim, allow_tuple=True):
 
 
 def _native(x):
-    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+    """x in native byte order and aligned for its dtype: the C kernels load
+    typed elements, and a view at an odd byte offset would make that
+    undefined behaviour (UBSan, `make asan`), so it is copied -- as NumPy's
+    own loops buffer it."""
+    if not x.dtype.isnative:
+        return x.astype(x.dtype.newbyteorder("="))
+    return x if x.flags.aligned else x.copy()
 
 
 def _truth(x):
@@ -98,9 +104,9 @@ def _truth(x):
     dt = x.dtype
     w = dt.itemsize
     if dt.kind in "biu" and w in _WIDTH_CODE:
-        return x, w, (1 << (8 * w)) - 1
+        return _native(x), w, (1 << (8 * w)) - 1
     if dt.kind == "f" and dt.isnative and w in (2, 4, 8):
-        return x, w, (1 << (8 * w - 1)) - 1
+        return _native(x), w, (1 << (8 * w - 1)) - 1
     return np.not_equal(x, 0), 1, 0xFF
 
 
@@ -126,7 +132,7 @@ def _prepare(op, x):
             return x.astype(_F64), lib.CW_RF64, _F64, _F64, 0
         signed = dt.kind != "u" if op.kind == "sum" else dt.kind == "i"
         cdt = _I64 if signed else _U64
-        x = x.astype(cdt, copy=False) if x.dtype != cdt else x
+        x = x.astype(cdt, copy=False) if x.dtype != cdt else _native(x)
         code = lib.CW_RI64 if signed else lib.CW_RU64
         if op.kind == "arg":
             return x, code, _I64, _I64, 0

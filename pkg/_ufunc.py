@@ -164,7 +164,9 @@ def as_input(op, x):
     try:
         return np.asarray(x)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"corewise.{op.name}: cannot convert the input to an array: {exc}") from exc
+        # the base class: subclasses such as UnicodeDecodeError take other arguments
+        cls = TypeError if isinstance(exc, TypeError) else ValueError
+        raise cls(f"corewise.{op.name}: cannot convert the input to an array: {exc}") from exc
 
 
 def check_out(op, out, shape, res_dt):

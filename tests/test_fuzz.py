@@ -1,0 +1,441 @@
+"""Fuzzing the facade: arbitrary Python objects, every dtype NumPy has
+(big-endian, float16, longdouble, structured, datetime, object, str, ...),
+shapes from 0-size to 32 dimensions, overlapping strides (as_strided) and
+out= combinations.  For every function the outcome must be NumPy's answer
+(bitwise, for 0-ULP functions; same dtype, shape, type and the same bytes
+in every buffer involved) or a TypeError/ValueError whose message names the
+function -- never a crash, a hang (a watchdog kills a hung test) or a
+silent wrong result.  Refusals are allowed only where the README documents
+them (object, str, bytes, structured, datetime, complex, longdouble input;
+ndarray subclasses/duck arrays that override NumPy's hooks)."""
+import decimal
+import faulthandler
+import fractions
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.lib.stride_tricks import as_strided
+
+import corewise as cw
+from corewise._lib import lib
+from hardening_util import FUNCS
+
+# corewise refuses these input kinds (README, "What is there"); longdouble too.
+REFUSED_KINDS = set("OcUSVMm")
+LONGDOUBLE = np.dtype(np.longdouble)
+
+DTYPES = [np.dtype(d) for d in (
+    "<f8", ">f8", "<f4", ">f4", "<f2", ">f2", np.longdouble, "?", "i1", "u1", "<i2", ">i2",
+    "<u4", ">i4", "<i8", ">u8", "<c8", ">c16", "M8[ns]", "m8[s]", "O", "U3", "S2", "V8",
+    [("a", "<f8"), ("b", ">i4")])]
+
+
+# CW_FUZZ_EXAMPLES=N: a longer campaign than the profile's max_examples.
+if os.environ.get("CW_FUZZ_EXAMPLES"):
+    given = (lambda _given, n: lambda *a, **k: lambda f: settings(max_examples=n)(
+        _given(*a, **k)(f)))(given, int(os.environ["CW_FUZZ_EXAMPLES"]))
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    """A hang fails the run (with every thread's traceback) instead of
+    blocking CI."""
+    faulthandler.dump_traceback_later(300, exit=True, file=sys.__stderr__)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+# ---- values and objects ---------------------------------------------------------------
+
+def _values(dtype):
+    if dtype.kind in "fc":
+        return hnp.from_dtype(dtype, allow_nan=True, allow_infinity=True)
+    if dtype.kind == "O":
+        return st.one_of(st.floats(), st.integers(-10, 10), st.just(None))
+    if dtype.kind == "V" and dtype.fields is None:
+        return st.binary(min_size=dtype.itemsize, max_size=dtype.itemsize)
+    return hnp.from_dtype(dtype)
+
+
+def _shapes():
+    """0-size, ordinary and up-to-32-dimensional shapes (<= 4096 elements)."""
+    ordinary = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7)
+    deep = st.integers(5, 32).flatmap(lambda nd: st.lists(
+        st.sampled_from([1, 1, 1, 2, 0]), min_size=nd, max_size=nd).map(tuple)).filter(
+            lambda s: np.prod(s, dtype=np.int64) <= 4096)
+    return st.one_of(ordinary, deep)
+
+
+@st.composite
+def arrays(draw):
+    dtype = draw(st.sampled_from(DTYPES))
+    return draw(hnp.arrays(dtype, draw(_shapes()), elements=_values(dtype)))
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.complex_numbers(),
+    st.text(max_size=5), st.binary(max_size=5),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(decimal.Decimal),
+    st.fractions().map(fractions.Fraction),
+    st.sampled_from([Ellipsis, object(), slice(1, 2), int, np.float64, {"a": 1}, {1.0},
+                     bytearray(b"ab"), memoryview(b"\x00" * 8), range(4), np.nan]),
+    st.sampled_from(DTYPES).flatmap(lambda d: _values(d).map(
+        lambda v, d=d: np.array(v, dtype=d)[()])),            # NumPy scalars
+)
+
+objects = st.recursive(
+    st.one_of(scalars, arrays()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                            st.dictionaries(st.text(max_size=2), inner, max_size=2)),
+    max_leaves=8)
+
+
+# ---- running both and comparing -------------------------------------------------------------
+
+def _documented_refusal(x):
+    """Would corewise refuse this input by its documented rules?"""
+    t = type(x)
+    if isinstance(x, np.ndarray) and t is not np.ndarray and t is not np.memmap:
+        return True                                  # subclass overriding hooks
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a = np.asarray(x)
+    except Exception:                                # noqa: BLE001 - unconvertible
+        return True
+    return a.dtype.kind in REFUSED_KINDS or a.dtype == LONGDOUBLE
+
+
+def _outcome(call):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return call(), None
+        except Exception as e:                       # noqa: BLE001 - compared below
+            return None, e
+
+
+def _same(fn, got, want):
+    assert type(got) is type(want), (type(got), type(want))
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype,
+                                                                 got.shape, want.shape)
+    if got.dtype == object:
+        got, want = got.astype(np.float64), want.astype(np.float64)
+    if fn.max_ulp == 0 or got.dtype.kind != "f":
+        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
+                              np.ascontiguousarray(want).view(np.uint8)), (got, want)
+    else:
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        np.testing.assert_array_max_ulp(got[ok], want[ok], maxulp=fn.max_ulp)
+
+
+def _self_overlapping(a):
+    """Do two elements of ``a`` share a byte?  (Then which write lands last
+    is unspecified -- in NumPy too -- and only the bytes outside the array's
+    footprint, the result's type, dtype and shape are compared.)"""
+    if not isinstance(a, np.ndarray) or a.size < 2:
+        return False
+    offs = np.zeros(1, np.int64)
+    for n, s in zip(a.shape, a.strides):
+        offs = (offs[:, None] + np.arange(n) * s).ravel()
+    offs.sort()
+    return bool(np.any(np.diff(offs) < a.itemsize))
+
+
+def _footprint_mask(buf, a):
+    """Bytes of the uint8 buffer ``buf`` that array ``a`` covers."""
+    mask = np.zeros(buf.size, bool)
+    start = a.__array_interface__["data"][0] - buf.__array_interface__["data"][0]
+    offs = np.full(1, start, np.int64)
+    for n, s in zip(a.shape, a.strides):
+        offs = (offs[:, None] + np.arange(n) * s).ravel()
+    for o in offs:
+        mask[max(o, 0):max(o + a.itemsize, 0)] = True
+    return mask
+
+
+def compare(fn, build):
+    """build() -> (args, kwargs, buffers): called twice, so corewise and NumPy
+    each get their own copy of everything (out= and overlapping views
+    included); afterwards every buffer must hold the same bytes."""
+    cargs, ckw, cbufs = build()
+    nargs, nkw, nbufs = build()
+    got, gerr = _outcome(lambda: fn(*cargs, **ckw))
+    want, werr = _outcome(lambda: fn.numpy(*nargs, **nkw))
+    if gerr is not None:
+        assert isinstance(gerr, (TypeError, ValueError)), repr(gerr)     # never anything else
+        assert str(gerr).startswith(f"corewise.{fn.name}"), repr(gerr)  # names the function
+        if werr is None:            # NumPy answered: only a documented refusal is allowed
+            out = ckw.get("out")
+            assert (_documented_refusal(cargs[0]) or _documented_refusal(out)
+                    or isinstance(out, (list, np.ndarray)) and type(out) is not np.ndarray
+                    or out is not None and np.asarray(out).dtype == LONGDOUBLE), repr(gerr)
+        fresh = build()[2]
+        for cb, fb in zip(cbufs, fresh):   # a refused call wrote nothing
+            assert cb.tobytes() == fb.tobytes(), "a refused call modified a buffer"
+        return "refused"
+    assert werr is None, f"NumPy raised {werr!r}, corewise answered {got!r}"
+    out = ckw.get("out")
+    if "out" in ckw:
+        assert (got is out) == (want is nkw["out"])
+    if _self_overlapping(out):
+        assert type(got) is type(want) and got.dtype == want.dtype and got.shape == want.shape
+        for cb, nb in zip(cbufs, nbufs):
+            keep = ~_footprint_mask(cb, out) if np.shares_memory(cb, out) else slice(None)
+            assert cb[keep].tobytes() == nb[keep].tobytes(), "a byte outside out changed"
+        return "answered"
+    _same(fn, got, want)
+    for cb, nb in zip(cbufs, nbufs):
+        assert cb.tobytes() == nb.tobytes(), "a buffer differs after the call"
+    return "answered"
+
+
+def _copy(o):
+    """A copy of the arrays inside o (the rest is never written)."""
+    if isinstance(o, np.ndarray):
+        return o.copy()
+    if isinstance(o, (list, tuple)):
+        return type(o)(_copy(v) for v in o)
+    if isinstance(o, dict):
+        return {k: _copy(v) for k, v in o.items()}
+    return o
+
+
+def _fn_and_threads(data):
+    fn = data.draw(st.sampled_from(FUNCS), label="function")
+    lib.cw_set_local_threads(data.draw(st.integers(1, 4), label="threads"))
+    return fn
+
+
+# ---- the fuzz tests ----------------------------------------------------------------------
+
+@given(data=st.data(), obj=objects)
+def test_arbitrary_objects(data, obj, tiny_threshold):
+    fn = _fn_and_threads(data)
+
+    def build():
+        o = _copy(obj)
+        return (o,) * fn.nin, {}, [o] if isinstance(o, np.ndarray) else []
+    compare(fn, build)
+
+
+@given(data=st.data(), x=arrays())
+def test_every_dtype_and_shape(data, x, tiny_threshold):
+    fn = _fn_and_threads(data)
+    compare(fn, lambda: ((x.copy(),) * fn.nin, {}, []))
+
+
+@st.composite
+def overlapping_views(draw, base_len=64):
+    """(dtype, builder) of an as_strided layout: any strides in bytes
+    (negative, zero, smaller than the item: overlapping elements; not a
+    multiple of the item: unaligned), kept inside a base buffer."""
+    dtype = np.dtype(draw(st.sampled_from(["<f8", ">f8", "<f4", "<f2", "i2", "u1"])))
+    nd = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(0, 5), min_size=nd, max_size=nd)))
+    isz = dtype.itemsize
+    strides = tuple(draw(st.lists(st.sampled_from([0, isz, -isz, 2 * isz, 3 * isz, 1, 3, -5, isz + 1]),
+                                  min_size=nd, max_size=nd)))
+    lo = sum(min(0, s * (n - 1)) for s, n in zip(strides, shape) if n)
+    hi = sum(max(0, s * (n - 1)) for s, n in zip(strides, shape) if n) + isz
+    nbytes = base_len * 8
+    if hi - lo > nbytes:
+        shape = (0,) * nd
+        lo, hi = 0, isz
+    start = draw(st.integers(-lo, nbytes - hi))
+    fill = draw(hnp.arrays(np.uint8, nbytes))
+    return dtype, shape, strides, start, fill
+
+
+def _strided(base, dtype, shape, strides, start, writeable):
+    return as_strided(base[start:].view(np.uint8), shape=shape, strides=strides,
+                      writeable=writeable).view(dtype) if False else \
+        np.ndarray(shape, dtype, buffer=base, offset=start, strides=strides)
+
+
+@given(data=st.data(), xv=overlapping_views(), outv=st.one_of(st.none(), overlapping_views()),
+       same_buffer=st.booleans())
+def test_overlapping_strides_and_out(data, xv, outv, same_buffer, tiny_threshold):
+    fn = _fn_and_threads(data)
+    dt, shape, strides, start, fill = xv
+
+    def build():
+        base = bytearray(fill.tobytes())
+        x = np.ndarray(shape, dt, buffer=base, offset=start, strides=strides)
+        if outv is None:
+            return (x,) * fn.nin, {}, [np.frombuffer(base, np.uint8)]
+        odt, oshape, ostrides, ostart, ofill = outv
+        obase = base if same_buffer else bytearray(ofill.tobytes())
+        out = np.ndarray(oshape, odt, buffer=obase, offset=ostart, strides=ostrides)
+        return (x,) * fn.nin, {"out": out}, [np.frombuffer(base, np.uint8),
+                                            np.frombuffer(obase, np.uint8)]
+    compare(fn, build)
+
+
+def _root_bytes(a):
+    """The whole buffer under array ``a``, as uint8 (empty for object arrays,
+    whose bytes are pointers)."""
+    a = np.asarray(a)
+    while True:
+        b = a.base
+        if isinstance(b, np.ndarray):
+            a = b
+        elif isinstance(getattr(b, "base", None), np.ndarray):   # as_strided's wrapper
+            a = b.base
+        else:
+            break
+    if a.dtype == object:
+        return np.zeros(0, np.uint8)
+    if not a.flags.c_contiguous:
+        a = a.T                                   # a Fortran-ordered owner
+    assert a.flags.c_contiguous
+    return a.reshape(-1).view(np.uint8)
+
+
+def _matrix(shape, dt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asmatrix(np.zeros((1, int(np.prod(shape))), dt))
+
+
+OUTS = {
+    "none": None,
+    "same": lambda shape, res: np.full(shape, 7, res),
+    "float16": lambda shape, res: np.zeros(shape, np.float16),
+    "float32": lambda shape, res: np.zeros(shape, np.float32),
+    "float64": lambda shape, res: np.zeros(shape, ">f8"),
+    "int64": lambda shape, res: np.zeros(shape, np.int64),
+    "complex128": lambda shape, res: np.zeros(shape, np.complex128),
+    "bool": lambda shape, res: np.zeros(shape, bool),
+    "longdouble": lambda shape, res: np.zeros(shape, np.longdouble),
+    "object": lambda shape, res: np.zeros(shape, object),
+    "bigger": lambda shape, res: np.zeros((2,) + shape, res),
+    "smaller": lambda shape, res: np.zeros(shape[1:] + (9,), res),
+    "readonly": lambda shape, res: np.zeros(shape, res),
+    "tuple": lambda shape, res: (np.zeros(shape, res),),
+    "tuple2": lambda shape, res: (np.zeros(shape, res),) * 2,
+    "list": lambda shape, res: [np.zeros(shape, res)],
+    "masked": lambda shape, res: np.ma.zeros(shape, res),
+    "matrix": _matrix,
+    "scalar": lambda shape, res: res.type(0),
+    "fortran": lambda shape, res: np.zeros(shape, res, order="F"),
+    "strided": lambda shape, res: np.zeros(shape + (3,), res)[..., 1],
+    "zero-stride": lambda shape, res: as_strided(np.zeros(1, res), shape, (0,) * len(shape)),
+    "self": None,
+    "shifted": None,
+}
+
+
+@given(data=st.data(),
+       x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
+                    elements=st.floats(-4, 4, width=16)),
+       dt=st.sampled_from(["<f8", ">f4", "<f2", "i4", "?", ">f8", "<f4"]),
+       kind=st.sampled_from(sorted(OUTS)))
+def test_out_combinations(data, x, dt, kind, tiny_threshold):
+    fn = _fn_and_threads(data)
+    x = x.astype(dt)
+
+    def build():
+        xx = x.copy()
+        res = np.dtype(fn.np.resolve_dtypes((xx.dtype, None))[1])
+        if kind == "self":
+            out = xx
+        elif kind == "shifted":                       # out overlaps the input, off by one
+            base = np.zeros(xx.size + 1, xx.dtype)
+            base[1:] = xx.ravel()
+            xx, out = base[1:].reshape(xx.shape), base[:-1].reshape(xx.shape)
+        else:
+            out = OUTS[kind] and OUTS[kind](xx.shape, res)
+        if kind == "readonly":
+            out.flags.writeable = False
+        kw = {} if kind == "none" else {"out": out}
+        arrays = [b for b in (out if isinstance(out, (tuple, list)) else (out,))
+                  if isinstance(b, np.ndarray)] + [xx]
+        return (xx,) * fn.nin, kw, [_root_bytes(b) for b in arrays]
+    compare(fn, build)
+
+
+@given(n=objects)
+def test_thread_count_api_takes_any_object(n):
+    before = cw.get_num_threads()
+    for api in (cw.threads, cw.set_num_threads):
+        try:
+            r = api(n)
+        except (TypeError, ValueError) as e:
+            assert "thread count" in str(e)
+            assert cw.get_num_threads() == before
+            continue
+        if api is cw.set_num_threads:
+            assert cw.get_num_threads() == (before if n is None else n)
+            cw.set_num_threads(None)
+        else:
+            with r:
+                assert cw.get_num_threads() == n
+        assert cw.get_num_threads() == before
+
+
+# ---- the documented decisions (README, "Hardening") -----------------------------------------
+
+@pytest.mark.parametrize("fn", FUNCS, ids=repr)
+@pytest.mark.parametrize("dt", [">f8", ">f4", "<f2", ">f2", ">i4", ">u2"])
+def test_big_endian_and_float16_are_converted_and_exact(fn, dt):
+    x = np.array([0.0, 0.5, 1.5, 2.0, 4.0, 100.0, np.inf, -1.0], dtype=np.float64)
+    x = x.astype(dt) if np.dtype(dt).kind == "f" else np.arange(8).astype(dt)
+    got, _ = _outcome(lambda: fn(*(x,) * fn.nin))
+    want, _ = _outcome(lambda: fn.numpy(*(x,) * fn.nin))
+    _same(fn, got, want)
+    out = np.zeros(x.shape, np.dtype(want.dtype).newbyteorder(">"))     # big-endian out=
+    nout = out.copy()
+    _outcome(lambda: fn(*(x,) * fn.nin, out=out))
+    _outcome(lambda: fn.numpy(*(x,) * fn.nin, out=nout))
+    assert out.tobytes() == nout.tobytes()
+
+
+@pytest.mark.parametrize("fn", FUNCS, ids=repr)
+def test_longdouble_input_is_refused_clearly(fn):
+    x = np.ones(3, np.longdouble)
+    with pytest.raises(TypeError, match=rf"corewise\.{fn.name}: .*{x.dtype}.* use numpy\.{fn.name}"):
+        fn(*(x,) * fn.nin)
+    # a longdouble out= is fine: the float64 result is cast into it, as NumPy does
+    out, nout = np.zeros(3, np.longdouble), np.zeros(3, np.longdouble)
+    fn(*(np.ones(3),) * fn.nin, out=out)
+    fn.numpy(*(np.ones(3),) * fn.nin, out=nout)
+    assert out.tobytes() == nout.tobytes()
+
+
+@pytest.mark.parametrize("fn", FUNCS, ids=repr)
+@pytest.mark.parametrize("dt", ["<f4", "<f8"])
+@pytest.mark.parametrize("offset", [1, 2, 3, 4, 5, 6, 7])
+def test_unaligned_contiguous_arrays(fn, dt, offset, tiny_threshold):
+    """A C-contiguous view at an odd byte offset is not aligned for its
+    dtype: the kernels must not load it as typed (vectorised) elements --
+    undefined behaviour that UBSan (`make asan`) reports -- but must still
+    compute NumPy's answer, in and out, in place too."""
+    dt = np.dtype(dt)
+    n = 1000
+    raw = np.linspace(0.25, 4.0, n).astype(dt)
+    buf = bytearray(n * dt.itemsize + 16)
+    x = np.ndarray((n,), dt, buffer=buf, offset=offset)
+    x[...] = raw
+    obuf = bytearray(n * dt.itemsize + 16)
+    out = np.ndarray((n,), dt, buffer=obuf, offset=8 - offset)
+    if dt.itemsize == 8 or offset % 4:
+        assert not x.flags.aligned
+    with np.errstate(all="ignore"):
+        want = fn.numpy(*(raw,) * fn.nin)
+        for nt in (1, 2):
+            with cw.threads(nt):
+                _same(fn, fn(*(x,) * fn.nin), want)
+                assert fn(*(x,) * fn.nin, out=out) is out
+                _same(fn, out.copy(), want)
+        if fn.nin == 1:
+            fn(x, out=x)                                   # in place, unaligned
+            _same(fn, x.copy(), want)
