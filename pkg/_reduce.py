@@ -200,7 +200,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
             if m.c_contiguous and m.nbytes:
                 dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
                 res = np.empty((), a.dtype)
-                rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(m), dims + 1, 1,
+                rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
                                    ffi.from_buffer(res), ffi.NULL, 0)
                 if rc:
                     _check(rc, op.name, op.kind != "sel")

@@ -331,7 +331,11 @@ def _numpy_fallback(op, args, out):
     """No native loop for these dtypes (e.g. integer floor, uint64
     maximum): NumPy's own loop computes the call, single-threaded."""
     kw = {} if out is None else {"out": out}
-    return op.ufunc(*args, **kw)
+    try:
+        return op.ufunc(*args, **kw)
+    except (TypeError, ValueError) as exc:  # NumPy's refusal, naming the function
+        cls = ValueError if isinstance(exc, ValueError) else TypeError
+        raise cls(f"corewise.{op.name}: {exc}") from exc
 
 
 def unary_general(op, x, out):
@@ -413,7 +417,10 @@ def _finish(f, op, name=None):
 # refusal of a non-contiguous array): on PyPy a memoryview costs ~0.14 us
 # where each ndarray attribute (.flags, .shape, .size) crosses cpyext at
 # ~0.3-0.7 us (0.58 us against 3.0 us for a 100-element call with out=); on
-# CPython it costs ~0.2 us more than the attributes it replaces.
+# CPython it costs ~0.2 us more than the attributes it replaces.  The C
+# pointers come from ffi.from_buffer of the arrays themselves, never of a
+# memoryview: a memoryview with an export that ends up in a garbage cycle
+# (a traceback holding the frame) crashes CPython's gc in tp_clear.
 _mv = memoryview
 
 
@@ -441,14 +448,14 @@ def make_unary(op):
                 if out is None:
                     if mx.ndim:
                         y = empty(mx.shape, odt)
-                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(y))
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(x), fb(y))
                         if rc:
                             check(rc, name)  # floating-point exceptions
                         return y
                 elif type(out) is _ndarray and out.dtype is odt:
                     mo = mv(out)
                     if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
-                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(mx), fb(mo))
+                        rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(x), fb(out))
                         if not rc:
                             return out
                         if rc != overlap:  # partial overlap: nothing written yet
@@ -495,14 +502,14 @@ def make_binary(op):
                 m2 = mv(x2)
                 if not m2.c_contiguous or m2.shape != ma.shape:
                     return general(op, x1, x2, out)
-                yb = fb(m2)
+                yb = fb(x2)
             elif ty is float:
                 yb, ys = new(ct, x2), 0
             else:
                 return general(op, x1, x2, out)
-            xb = fb(ma)
+            xb = fb(a)
         elif tx is float:
-            xb, xs, yb = new(ct, x1), 0, fb(ma)
+            xb, xs, yb = new(ct, x1), 0, fb(a)
         else:
             return general(op, x1, x2, out)
         n = ma.nbytes // isz
@@ -515,7 +522,7 @@ def make_binary(op):
         if type(out) is _ndarray and out.dtype is odt:
             mo = mv(out)
             if mo.c_contiguous and not mo.readonly and mo.shape == ma.shape:
-                rc = bcontig(op_id, code, n, xb, xs, yb, ys, fb(mo))
+                rc = bcontig(op_id, code, n, xb, xs, yb, ys, fb(out))
                 if not rc:
                     return out
                 if rc != overlap:  # partial overlap: nothing written yet

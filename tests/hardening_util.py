@@ -22,6 +22,9 @@ class Func:
         self.nin = getattr(op, "nin", 1)
         self.max_ulp = getattr(op, "max_ulp", 0)
         self.np = getattr(np, name)
+        # messages name the canonical function, as NumPy's do (np.abs is
+        # np.absolute, np.true_divide is np.divide)
+        self.msg_name = getattr(op, "name", name)
 
     def __repr__(self):
         return self.name

@@ -126,7 +126,7 @@ def _same(fn, got, want):
     got, want = np.asarray(got), np.asarray(want)
     assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype,
                                                                  got.shape, want.shape)
-    if got.dtype == object:
+    if got.dtype == object or got.dtype == LONGDOUBLE:  # (float64 results inside)
         got, want = got.astype(np.float64), want.astype(np.float64)
     if fn.max_ulp == 0 or got.dtype.kind != "f":
         assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
@@ -172,7 +172,7 @@ def compare(fn, build):
     want, werr = _outcome(lambda: fn.numpy(*nargs, **nkw))
     if gerr is not None:
         assert isinstance(gerr, (TypeError, ValueError)), repr(gerr)     # never anything else
-        assert str(gerr).startswith(f"corewise.{fn.name}"), repr(gerr)  # names the function
+        assert str(gerr).startswith(f"corewise.{fn.msg_name}"), repr(gerr)  # names the function
         if werr is None:            # NumPy answered: only a documented refusal is allowed
             out = ckw.get("out")
             assert (_documented_refusal(cargs[0]) or _documented_refusal(out)
@@ -194,8 +194,18 @@ def compare(fn, build):
         return "answered"
     _same(fn, got, want)
     for cb, nb in zip(cbufs, nbufs):
-        assert cb.tobytes() == nb.tobytes(), "a buffer differs after the call"
+        _same_buffer(fn, cb, nb, np.asarray(got).dtype)
     return "answered"
+
+
+def _same_buffer(fn, cb, nb, dt):
+    """Byte-identical buffers -- or, for a function whose contract allows
+    ULPs of difference from NumPy, buffers whose results agree within it."""
+    if cb.tobytes() == nb.tobytes():
+        return
+    assert fn.max_ulp > 0 and dt.kind == "f" and cb.size % dt.itemsize == 0, \
+        "a buffer differs after the call"
+    _same(fn, cb.view(dt), nb.view(dt))
 
 
 def _copy(o):
@@ -345,7 +355,7 @@ def test_out_combinations(data, x, dt, kind, tiny_threshold):
 
     def build():
         xx = x.copy()
-        res = np.dtype(fn.np.resolve_dtypes((xx.dtype, None))[1])
+        res = np.dtype(fn.np.resolve_dtypes((xx.dtype,) * fn.nin + (None,))[-1])
         if kind == "self":
             out = xx
         elif kind == "shifted":                       # out overlaps the input, off by one
@@ -396,19 +406,20 @@ def test_big_endian_and_float16_are_converted_and_exact(fn, dt):
     nout = out.copy()
     _outcome(lambda: fn(*(x,) * fn.nin, out=out))
     _outcome(lambda: fn.numpy(*(x,) * fn.nin, out=nout))
-    assert out.tobytes() == nout.tobytes()
+    _same(fn, out.astype(want.dtype), nout.astype(want.dtype))
 
 
 @pytest.mark.parametrize("fn", FUNCS, ids=repr)
 def test_longdouble_input_is_refused_clearly(fn):
     x = np.ones(3, np.longdouble)
-    with pytest.raises(TypeError, match=rf"corewise\.{fn.name}: .*{x.dtype}.* use numpy\.{fn.name}"):
+    with pytest.raises(TypeError, match=rf"corewise\.{fn.msg_name}: .*{x.dtype}.* use numpy\.{fn.msg_name}"):
         fn(*(x,) * fn.nin)
     # a longdouble out= is fine: the float64 result is cast into it, as NumPy does
     out, nout = np.zeros(3, np.longdouble), np.zeros(3, np.longdouble)
-    fn(*(np.ones(3),) * fn.nin, out=out)
-    fn.numpy(*(np.ones(3),) * fn.nin, out=nout)
-    assert out.tobytes() == nout.tobytes()
+    with np.errstate(all="ignore"):
+        fn(*(np.ones(3),) * fn.nin, out=out)
+        fn.numpy(*(np.ones(3),) * fn.nin, out=nout)
+    _same(fn, out.astype(np.float64), nout.astype(np.float64))
 
 
 @pytest.mark.parametrize("fn", FUNCS, ids=repr)
@@ -425,17 +436,17 @@ def test_unaligned_contiguous_arrays(fn, dt, offset, tiny_threshold):
     buf = bytearray(n * dt.itemsize + 16)
     x = np.ndarray((n,), dt, buffer=buf, offset=offset)
     x[...] = raw
-    obuf = bytearray(n * dt.itemsize + 16)
-    out = np.ndarray((n,), dt, buffer=obuf, offset=8 - offset)
     if dt.itemsize == 8 or offset % 4:
         assert not x.flags.aligned
     with np.errstate(all="ignore"):
         want = fn.numpy(*(raw,) * fn.nin)
+        obuf = bytearray(n * want.itemsize + 16)
+        out = np.ndarray((n,), want.dtype, buffer=obuf, offset=8 - offset)
         for nt in (1, 2):
             with cw.threads(nt):
                 _same(fn, fn(*(x,) * fn.nin), want)
                 assert fn(*(x,) * fn.nin, out=out) is out
                 _same(fn, out.copy(), want)
-        if fn.nin == 1:
+        if fn.nin == 1 and want.dtype == dt:
             fn(x, out=x)                                   # in place, unaligned
             _same(fn, x.copy(), want)

@@ -24,7 +24,7 @@ def _paths(n):
     fast paths (what most calls take) get most of the calls."""
     x64 = np.linspace(0.25, 0.75, n)
     x32 = x64.astype(np.float32)
-    xi = np.arange(n, dtype=np.int16)
+    xi = (np.arange(n) % 100).astype(np.int16)  # >= 0: integer power is defined
     o64, o32 = np.empty_like(x64), np.empty_like(x32)
     o16 = np.empty(n, np.float16)
     twod = np.linspace(0.25, 0.75, 4 * n).reshape(4, n)

@@ -107,7 +107,10 @@ def test_facade_reads_views_spanning_more_than_2_31_bytes(fn, dt):
         ]
         for v in views:
             with np.errstate(all="ignore"):
-                want = fn.numpy(*(np.array(v),) * fn.nin)
+                # exact functions: NumPy's bits; the others: corewise's own
+                # bits on a contiguous copy (results never depend on layout)
+                ref = fn.numpy if fn.max_ulp == 0 else fn
+                want = ref(*(np.array(v),) * fn.nin)
                 got = fn(*(v,) * fn.nin)
                 out = np.empty_like(want)
                 fn(*(v,) * fn.nin, out=out)
