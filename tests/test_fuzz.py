@@ -121,20 +121,30 @@ def _outcome(call):
             return None, e
 
 
-def _same(fn, got, want):
+def _same(fn, got, want, prec=None):
+    """NumPy's answer: bitwise for exact functions; for the others within
+    the accuracy contract, in ULP of ``prec`` -- the precision the result
+    was computed in (a float32 result cast into a float64, longdouble or
+    complex out= keeps float32's ULP)."""
     assert type(got) is type(want), (type(got), type(want))
     got, want = np.asarray(got), np.asarray(want)
     assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype,
                                                                  got.shape, want.shape)
     if got.dtype == object or got.dtype == LONGDOUBLE:  # (float64 results inside)
         got, want = got.astype(np.float64), want.astype(np.float64)
-    if fn.max_ulp == 0 or got.dtype.kind != "f":
+    if fn.max_ulp == 0 or got.dtype.kind not in "fc":
         assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
                               np.ascontiguousarray(want).view(np.uint8)), (got, want)
-    else:
-        assert np.array_equal(np.isnan(got), np.isnan(want))
-        ok = ~np.isnan(want)
-        np.testing.assert_array_max_ulp(got[ok], want[ok], maxulp=fn.max_ulp)
+        return
+    prec = np.dtype(prec if prec is not None and np.dtype(prec).kind == "f" else got.dtype)
+    if prec.kind == "c":
+        prec = np.dtype(f"f{prec.itemsize // 2}")
+    for g, w in ((got.real, want.real), (got.imag, want.imag)) if got.dtype.kind == "c" \
+            else ((got, want),):
+        assert np.array_equal(np.isnan(g), np.isnan(w))
+        ok = ~np.isnan(w)
+        np.testing.assert_array_max_ulp(g[ok].astype(prec), w[ok].astype(prec),
+                                        maxulp=fn.max_ulp)
 
 
 def _self_overlapping(a):
@@ -178,9 +188,12 @@ def compare(fn, build):
             assert (_documented_refusal(cargs[0]) or _documented_refusal(out)
                     or isinstance(out, (list, np.ndarray)) and type(out) is not np.ndarray
                     or out is not None and np.asarray(out).dtype == LONGDOUBLE), repr(gerr)
-        fresh = build()[2]
-        for cb, fb in zip(cbufs, fresh):   # a refused call wrote nothing
-            assert cb.tobytes() == fb.tobytes(), "a refused call modified a buffer"
+        # a refused call wrote nothing -- unless NumPy's own loop (the
+        # fallback for dtypes without a native one) refused part-way, as
+        # NumPy does
+        ref = nbufs if werr is not None else build()[2]
+        for cb, rb in zip(cbufs, ref):
+            assert cb.tobytes() == rb.tobytes(), "a refused call modified a buffer"
         return "refused"
     assert werr is None, f"NumPy raised {werr!r}, corewise answered {got!r}"
     out = ckw.get("out")
@@ -192,20 +205,20 @@ def compare(fn, build):
             keep = ~_footprint_mask(cb, out) if np.shares_memory(cb, out) else slice(None)
             assert cb[keep].tobytes() == nb[keep].tobytes(), "a byte outside out changed"
         return "answered"
-    _same(fn, got, want)
+    ins = [np.asarray(a).dtype for a in cargs if isinstance(a, np.ndarray)]
+    prec = np.result_type(*ins) if ins else None
+    _same(fn, got, want, prec)
     for cb, nb in zip(cbufs, nbufs):
-        _same_buffer(fn, cb, nb, np.asarray(got).dtype)
+        if cb.tobytes() == nb.tobytes():
+            continue
+        # Only a function allowed ULPs of difference from NumPy may differ,
+        # and only inside out (whose values _same checked above).
+        if isinstance(out, tuple) and len(out) == 1:
+            out = out[0]
+        assert fn.max_ulp > 0 and isinstance(out, np.ndarray), "a buffer differs after the call"
+        keep = ~_footprint_mask(cb, out) if np.shares_memory(cb, out) else slice(None)
+        assert cb[keep].tobytes() == nb[keep].tobytes(), "a byte outside out changed"
     return "answered"
-
-
-def _same_buffer(fn, cb, nb, dt):
-    """Byte-identical buffers -- or, for a function whose contract allows
-    ULPs of difference from NumPy, buffers whose results agree within it."""
-    if cb.tobytes() == nb.tobytes():
-        return
-    assert fn.max_ulp > 0 and dt.kind == "f" and cb.size % dt.itemsize == 0, \
-        "a buffer differs after the call"
-    _same(fn, cb.view(dt), nb.view(dt))
 
 
 def _copy(o):
@@ -355,7 +368,10 @@ def test_out_combinations(data, x, dt, kind, tiny_threshold):
 
     def build():
         xx = x.copy()
-        res = np.dtype(fn.np.resolve_dtypes((xx.dtype,) * fn.nin + (None,))[-1])
+        try:
+            res = np.dtype(fn.np.resolve_dtypes((xx.dtype,) * fn.nin + (None,))[-1])
+        except TypeError:        # NumPy has no loop (bool subtract): any out will do
+            res = xx.dtype
         if kind == "self":
             out = xx
         elif kind == "shifted":                       # out overlaps the input, off by one
