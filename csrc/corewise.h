@@ -211,3 +211,5 @@ int cw_threads_busy(void);            /* threads now working for corewise calls 
 int cw_threads_peak(int reset);       /* the above when a team last formed, high-water
                                          mark (never over the limit); reset -> 0 */
 int cw_last_team_size(void);          /* team of this thread's last call (1 = serial) */
+int cw_set_thread_budget(int on);     /* 0 switches the budget off (benchmarks measure
+                                         the rule that way); returns the previous state */

@@ -121,9 +121,16 @@ static int cw_busy = 0;                   /* threads working for corewise calls 
 static int cw_peak = 0;                   /* high-water mark of cw_busy */
 static _Thread_local int cw_last_team = 0;
 
+static int cw_budget_on = 1;
+
+int cw_set_thread_budget(int on)
+{
+    return __atomic_exchange_n(&cw_budget_on, on != 0, __ATOMIC_RELAXED);
+}
+
 static int cw_reserve(int want)
 {
-    int limit = omp_get_num_procs();
+    int limit = __atomic_load_n(&cw_budget_on, __ATOMIC_RELAXED) ? omp_get_num_procs() : 1 << 30;
     if (limit < want)
         limit = want;
     int cur = __atomic_load_n(&cw_busy, __ATOMIC_RELAXED), grant;

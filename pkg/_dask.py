@@ -50,10 +50,12 @@ def rule(enabled=True):
     effect with it off: every task then starts a full OpenMP team)."""
     prev = _RULE[0]
     _RULE[0] = bool(enabled)
+    prev_budget = lib.cw_set_thread_budget(int(bool(enabled)))
     try:
         yield
     finally:
         _RULE[0] = prev
+        lib.cw_set_thread_budget(prev_budget)
 
 
 def task_threads():

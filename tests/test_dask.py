@@ -138,10 +138,43 @@ def test_local_cluster_end_to_end(data):
             s = client.compute(cw.nansum(dx)).result()
             assert s == cw.nansum(dx).compute(scheduler="sync")  # same tree, same bits
             np.testing.assert_allclose(s, np.nansum(x), rtol=1e-12)
-        # the workers ran corewise and are still healthy
+        # the workers ran corewise and are still healthy; processes do not
+        # share a thread budget: the nanny starts workers with
+        # OMP_NUM_THREADS=1, which corewise honours (2 workers x 1 thread)
         info = client.run(lambda: __import__("corewise").get_num_threads())
-        assert len(info) == 2 and all(v >= 1 for v in info.values())
+        assert list(info.values()) == [1, 1]
     # leaving the context managers closed the cluster without errors
+
+
+def _concurrent_sqrt_peak(workers, enabled):
+    """Peak threads working for corewise while `workers` dask tasks call it
+    at the same moment (a barrier lines them up), with the rule on or off."""
+    import threading
+    from corewise._lib import lib
+    barrier = threading.Barrier(workers)
+    x = np.random.default_rng(3).uniform(size=(workers, 2**20))
+
+    def block(b):
+        barrier.wait(timeout=60)
+        return cw.sqrt(b)
+
+    dx = da.from_array(x, chunks=(1, 2**20)).map_blocks(block, dtype=np.float64,
+                                                        meta=np.array((), np.float64))
+    with _dask.rule(enabled):
+        lib.cw_threads_peak(1)
+        got = dx.compute(scheduler="threads", num_workers=workers)
+        peak = lib.cw_threads_peak(1)
+    assert_same(got, np.sqrt(x))
+    return peak
+
+
+@pytest.mark.skipif(CORES < 2, reason="needs 2 cores to oversubscribe")
+def test_rule_dask_threads_times_openmp_threads_within_cores():
+    """The rule measured: 4 dask threads calling corewise at once on the
+    cores -- with the rule the threads working never exceed the cores;
+    without it every task starts a full team (4 x cores threads)."""
+    assert 1 <= _concurrent_sqrt_peak(4, True) <= CORES
+    assert _concurrent_sqrt_peak(4, False) > CORES
 
 
 def test_bench_dask_and_out_of_core_quick(tmp_path):
