@@ -260,7 +260,8 @@ def bench_evaluate(rows, tcounts, repeats, n):
         ne = None
     rng = np.random.default_rng(7)
     env = {"a": rng.uniform(-3, 3, n), "b": rng.uniform(-3, 3, n)}
-    src = np.empty(max(c[-1] for c in EVALUATE_CASES) * n // 2, np.uint8)
+    # real pages (np.empty would read the shared zero page and beat memory)
+    src = np.ones(max(c[-1] for c in EVALUATE_CASES) * n // 2, np.uint8)
     dst = np.empty_like(src)
     sb, db = ffi.from_buffer(src), ffi.from_buffer(dst)
     for expr, fn_np, needs, per in EVALUATE_CASES:
@@ -355,7 +356,7 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
         npf, cwf = getattr(np, name), getattr(cw, name)
         moved = (len(args) + 1) * x.nbytes           # bytes read + written
         half = moved // 2                             # a copy of half moves as much
-        src = np.empty(half // 8 + 1)
+        src = np.ones(half // 8 + 1)  # real pages, not the shared zero page
         dst = np.empty_like(src)
         sb, db = ffi.from_buffer(src), ffi.from_buffer(dst)
         _scaling(rows, f"{name}-{size}", lambda: npf(*args, out=z), lambda: cwf(*args, out=z),
