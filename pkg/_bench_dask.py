@@ -12,6 +12,7 @@
                chunks and against the disk's read roof (plain chunked reads
                of the file), with a tqdm progress bar.
 """
+import functools
 import os
 import tempfile
 import time
@@ -25,6 +26,12 @@ def _gen(block_info=None):
     """A chunk of deterministic data, made where the task runs."""
     loc = block_info[None]["array-location"][0]
     return np.linspace(loc[0], loc[1], loc[1] - loc[0], endpoint=False) % 97.0 + 0.5
+
+
+def _load_chunk(path, block_info=None):
+    """Read one chunk of a .npy file from disk."""
+    lo, hi = block_info[None]["array-location"][0]
+    return np.array(np.load(path, mmap_mode="r")[lo:hi])
 
 
 def _lazy(n):
@@ -151,7 +158,11 @@ def bench_out_of_core(rows, nbytes=None, directory=None):
         roof = time.perf_counter() - t0
         case = f"out-of-core sum(sqrt(x*x+1)) {nbytes / 2**30:.1f} GiB"
         _row(rows, case, "disk read roof", 1, roof, gbps=nbytes / roof / 1e9)
-        x = da.from_array(np.load(path, mmap_mode="r"), chunks=CHUNK)
+        # one task per chunk reads its slice of the file (da.from_array would
+        # copy the whole memory map into RAM first)
+        chunks = ((CHUNK,) * (n // CHUNK) + ((n % CHUNK,) if n % CHUNK else ()),)
+        x = da.map_blocks(functools.partial(_load_chunk, path), chunks=chunks,
+                          dtype=np.float64, meta=np.array((), np.float64))
         results = {}
         for impl, fn in (("dask+numpy", lambda: da.sum(da.map_blocks(lambda b: np.sqrt(b * b + 1), x))),
                          ("dask+corewise", lambda: cw.sum(cw.evaluate("sqrt(x*x+1)", {"x": x})))):
