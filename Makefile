@@ -27,7 +27,7 @@ $(VENV)/.deps: pyproject.toml tools/bootstrap.sh
 	sh tools/bootstrap.sh $(PY)
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q ".[test]"
+	$(BIN)/python -m pip install -q ".[test,bench]"
 	touch $@
 
 # ---- hardening (README, "Hardening") ----------------------------------------
