@@ -147,6 +147,20 @@ def _same(fn, got, want, prec=None):
                                         maxulp=fn.max_ulp)
 
 
+def _numpy_out_bug(fn, build, out, want):
+    """NumPy 2.4.6 writes only part of a non-contiguous bool out= of its
+    float predicates: np.isnan(np.zeros(16), out=np.zeros((16, 3), bool)[:, 1])
+    sets 2 of the 16 elements.  True when NumPy's out= answer differs from
+    its own answer computed without out= and cast."""
+    if not (isinstance(out, np.ndarray) and out.dtype == bool and want is out
+            and not out.flags.c_contiguous and fn.msg_name in ("isnan", "isinf", "isfinite",
+                                                              "signbit")):
+        return False
+    with np.errstate(all="ignore"):
+        ref = np.asarray(fn.numpy(*build()[0])).astype(bool)
+    return not np.array_equal(np.broadcast_to(ref, out.shape), want)
+
+
 def _self_overlapping(a):
     """Do two elements of ``a`` share a byte?  (Then which write lands last
     is unspecified -- in NumPy too -- and only the bytes outside the array's
@@ -207,6 +221,14 @@ def compare(fn, build):
         return "answered"
     ins = [np.asarray(a).dtype for a in cargs if isinstance(a, np.ndarray)]
     prec = np.result_type(*ins) if ins else None
+    if _numpy_out_bug(fn, build, nkw.get("out"), want):
+        # NumPy's answer through out= contradicts its own answer without
+        # out=: judge corewise by the latter, and nothing outside out changed
+        _same(fn, got, np.asarray(fn.numpy(*build()[0])).astype(out.dtype), prec)
+        for cb, nb in zip(cbufs, build()[2]):
+            keep = ~_footprint_mask(cb, out) if np.shares_memory(cb, out) else slice(None)
+            assert cb[keep].tobytes() == nb[keep].tobytes(), "a byte outside out changed"
+        return "answered"
     _same(fn, got, want, prec)
     for cb, nb in zip(cbufs, nbufs):
         if cb.tobytes() == nb.tobytes():
