@@ -197,7 +197,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
         code = _FAST_CODE.get(a.dtype)
         if code is not None:
             m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
-            if m.c_contiguous and m.nbytes:
+            if m.c_contiguous and m.nbytes and a.flags.aligned:  # (UBSan: typed loads)
                 dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
                 res = np.empty((), a.dtype)
                 rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
