@@ -301,6 +301,48 @@ def test_fp_warnings_as_numpy_on_special_values(op):
     assert not bad, bad[:10]
 
 
+LONG_FPE_OPS = [op for op in OPS if op.nin == 1 and op.name in ("exp", "log", "tanh", "sqrt")]
+
+
+@pytest.mark.parametrize("op", LONG_FPE_OPS, ids=ids)
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_fp_warning_of_one_special_value_in_a_long_array(op, dtype, tiny_threshold):
+    """The libmvec loops test FP flags and non-finite results per stretch
+    of a block: one special value anywhere in a long array (first, last,
+    on and beside a stretch boundary) still warns as NumPy does, and the
+    results do not depend on where it sits or on the thread count."""
+    n = 3 * 8192 + 77
+    base = np.linspace(0.5, 2.0, n).astype(dtype)
+    for pos in (0, 8191, 8192, 2 * 8192 + 5, n - 1):
+        for bad in (-1.0, 0.0, 1e6 if dtype == F32 else 1e308, np.nan):
+            x = base.copy()
+            x[pos] = bad
+            with np.errstate(all="ignore"):
+                want = op.ufunc(x)
+            for t in (1, 2):
+                with cw.threads(t):
+                    for category in ("divide", "over", "invalid"):
+                        with np.errstate(all="ignore", **{category: "raise"}):
+                            try:
+                                op.ufunc(x)
+                                np_raised = False
+                            except FloatingPointError:
+                                np_raised = True
+                            try:
+                                got = fn(op)(x)
+                                cw_raised = False
+                            except FloatingPointError:
+                                cw_raised = True
+                        assert np_raised == cw_raised, (op.name, pos, bad, category, t)
+                    with np.errstate(all="ignore"):
+                        got = fn(op)(x)
+                    assert_close(got, want, 2 * op.ulp(dtype) + 1)
+                    with np.errstate(all="ignore"):
+                        ref = fn(op)(base)
+                    keep = np.arange(n) != pos
+                    assert np.array_equal(got[keep], ref[keep])
+
+
 # ---- the accuracy contract --------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
