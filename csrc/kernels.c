@@ -307,17 +307,19 @@ static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
     for (ptrdiff_t off = 0; off < m; off += CW_FPE_STRETCH) {
         ptrdiff_t k = m - off < CW_FPE_STRETCH ? m - off : CW_FPE_STRETCH;
         const char *qx = px + off * xs, *qy = py ? py + off * ys : NULL;
-        feclearexcept(CW_FE_ALL);
+        if (fetestexcept(CW_FE_ALL))   /* cheap; feclearexcept is not */
+            feclearexcept(CW_FE_ALL);
         /* libmvec may also miss a flag (pow(0, -inf) raises no
          * divide-by-zero); every missed divide/overflow/invalid leaves an
          * inf or NaN behind, which the kernel reports. */
-        if (L->k[mode](k, qx, qy, pz + off * L->osize) | fetestexcept(CW_FE_ALL)) {
+        int bad = L->k[mode](k, qx, qy, pz + off * L->osize);
+        if (bad || fetestexcept(CW_FE_ALL)) {
             feclearexcept(CW_FE_ALL);
             L->check(k, qx, xs, qy, ys);
             prev |= fetestexcept(CW_FE_ALL);
         }
     }
-    feclearexcept(CW_FE_ALL);
+    /* what the last stretch left set is part of prev */
     if (prev)
         feraiseexcept(prev);
 }
