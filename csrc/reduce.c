@@ -11,7 +11,10 @@
  * chosen from N alone so that there are at most CW_MAXTASKS tasks), and the
  * task results by the same binary counter.  Threads compute whole tasks
  * (any split of the task list gives the same task results) and the task
- * results are combined in order by one thread.
+ * results are combined in order by one thread.  A contiguous task is one
+ * call of a dispatched "range kernel" that runs its chunks and their
+ * counter inline (no call, copy or gather per chunk); other layouts gather
+ * each chunk and call the same kernel on it -- the same arithmetic.
  *
  * Error of a float sum: each element passes through at most
  * (CHUNK/LANES - 1) + log2(LANES) = 12 additions inside its chunk plus
@@ -54,18 +57,88 @@ typedef struct {
     ptrdiff_t idx;
 } rstate;
 
-typedef void (*chunk_fn)(const char *x, const char *y, ptrdiff_t n,
+/* A range kernel reduces n contiguous elements (x, and y for dot) whose
+ * first one has flat index base: chunks of CHUNK elements from x[0], each
+ * reduced by LANES lanes, combined by the binary counter below.  It runs on
+ * a whole task when the data are contiguous, else on one gathered chunk at
+ * a time (whose results the caller combines with the same counter), so the
+ * result never depends on the layout. */
+typedef void (*range_fn)(const char *x, const char *y, ptrdiff_t n,
                          ptrdiff_t base, uint64_t mask, rstate *s);
 typedef void (*comb_fn)(rstate *a, const rstate *b); /* a = a (+) b; a is left */
 typedef void (*fin_fn)(const rstate *s, ptrdiff_t n, char *out);
+
+#define CW_INLINE inline __attribute__((always_inline))
+
+/* The binary counter: a pairwise tree over the pushed states. */
+typedef struct {
+    rstate s[64];
+    unsigned char lv[64];
+    int d;
+} counter;
+
+static CW_INLINE void cpush(counter *c, comb_fn comb, rstate s)
+{
+    int lv = 0;
+    while (c->d && c->lv[c->d - 1] == lv) {
+        rstate a = c->s[--c->d];
+        comb(&a, &s);
+        s = a;
+        lv++;
+    }
+    c->s[c->d] = s;
+    c->lv[c->d++] = (unsigned char)lv;
+}
+
+static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
+{
+    rstate s = c->s[--c->d];
+    while (c->d) {
+        rstate a = c->s[--c->d];
+        comb(&a, &s);
+        s = a;
+    }
+    return s;
+}
+
+/* The selections (max/min/arg*) also have an AVX-512 clone: fewer
+ * instructions per element for the max/min lanes (measured: bench --reduce). */
+#ifndef CW_DISPATCH_SEL
+#define CW_DISPATCH_SEL CW_DISPATCH_VM
+#endif
+
+/* NAME: the dispatched range kernel around NAME_chunk (one chunk, inlined;
+ * full chunks get a constant n so that the lanes stay in registers). */
+#define RANGE_KERNEL(NAME, ISZ, DISPATCH)                                     \
+    DISPATCH static void NAME(const char *x, const char *y, ptrdiff_t n,      \
+                              ptrdiff_t base, uint64_t mask, rstate *out)     \
+    {                                                                         \
+        counter c;                                                            \
+        c.d = 0;                                                              \
+        ptrdiff_t a = 0;                                                      \
+        for (; a + CHUNK <= n; a += CHUNK) {                                  \
+            rstate s;                                                         \
+            NAME##_chunk(x + a * (ISZ), y ? y + a * (ISZ) : NULL, CHUNK,      \
+                         base + a, mask, &s);                                 \
+            cpush(&c, NAME##_comb, s);                                        \
+        }                                                                     \
+        if (a < n) {                                                          \
+            rstate s;                                                         \
+            NAME##_chunk(x + a * (ISZ), y ? y + a * (ISZ) : NULL, n - a,      \
+                         base + a, mask, &s);                                 \
+            cpush(&c, NAME##_comb, s);                                        \
+        }                                                                     \
+        *out = cfinish(&c, NAME##_comb);                                      \
+    }
 
 /* ---- chunk kernels ------------------------------------------------------ */
 
 /* Lane-parallel accumulation with a pairwise fold: sum, nansum, prod, dot
  * and count.  ELEM(k) is the contribution of element k. */
 #define LANE_KERNEL(NAME, T, A, INIT, ELEM, OP)                               \
-    CW_DISPATCH static void NAME(const char *vx, const char *vy, ptrdiff_t n, \
-                                 ptrdiff_t base, uint64_t mask, rstate *s)    \
+    static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
+                                       ptrdiff_t n, ptrdiff_t base,           \
+                                       uint64_t mask, rstate *s)              \
     {                                                                         \
         const T *x = (const T *)vx;                                           \
         const T *y = (const T *)vy;                                           \
@@ -92,14 +165,15 @@ typedef void (*fin_fn)(const rstate *s, ptrdiff_t n, char *out);
             }                                                                 \
         memcpy(&s->v, &acc[0], sizeof(A));                                    \
     }                                                                         \
-    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    static CW_INLINE void NAME##_comb(rstate *sa, const rstate *sb)           \
     {                                                                         \
         A a, b;                                                               \
         memcpy(&a, &sa->v, sizeof a);                                         \
         memcpy(&b, &sb->v, sizeof b);                                         \
         a = (OP);                                                             \
         memcpy(&sa->v, &a, sizeof a);                                         \
-    }
+    }                                                                         \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
 
 /* Float types accumulate in double; integers in uint64 (wrap-around, which
  * for two's complement equals NumPy's int64 wrap-around). */
@@ -113,10 +187,40 @@ LANE_KERNEL(prod_f64, double, double, 1.0, x[k], a * b)
 LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
 LANE_KERNEL(dot_f32, float, double, 0.0, (double)x[k] * (double)y[k], a + b)
 LANE_KERNEL(dot_f64, double, double, 0.0, x[k] * y[k], a + b)
-LANE_KERNEL(count_b8, uint8_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
 LANE_KERNEL(count_b16, uint16_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
 LANE_KERNEL(count_b32, uint32_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
 LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+
+/* Bytes, 8 at a time: the top bit of each byte of nz8() is set where that
+ * byte (masked) is non-zero.  Exact integer counts, so any order of
+ * adding gives the same result as the lanes. */
+#define ONES8 0x0101010101010101ull
+static CW_INLINE uint64_t nz8(uint64_t v)
+{
+    const uint64_t lo7 = 0x7f * ONES8;
+    return (((v & lo7) + lo7) | v) & (0x80 * ONES8);
+}
+
+static CW_INLINE void count_b8_chunk(const char *x, const char *y, ptrdiff_t n,
+                                     ptrdiff_t base, uint64_t mask, rstate *s)
+{
+    const uint64_t m8 = (mask & 0xFF) * ONES8;
+    uint64_t bytes = 0;          /* per-byte counts: at most CHUNK / 8 = 32 */
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, x + i, 8);
+        bytes += nz8(v & m8) >> 7;
+    }
+    const uint64_t even = 0x00ff00ff00ff00ffull;
+    uint64_t pairs = (bytes & even) + ((bytes >> 8) & even);  /* 16-bit sums */
+    uint64_t t = (pairs * 0x0001000100010001ull) >> 48;
+    for (; i < n; i++)
+        t += ((uint8_t)x[i] & mask) != 0;
+    s->v.u = t;
+}
+static CW_INLINE void count_b8_comb(rstate *a, const rstate *b) { a->v.u += b->v.u; }
+RANGE_KERNEL(count_b8, 1, CW_DISPATCH)
 
 /* Selection by lanes: PICK(a, b) is true when b (the right/later value)
  * replaces a.  max/min propagate NaN; nanmax/nanmin skip it (NaN only if
@@ -125,51 +229,83 @@ LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a 
 #define PICK_MIN(a, b) (((b) <= (a)) | ((b) != (b)))
 #define PICK_NANMAX(a, b) (((b) >= (a)) | ((a) != (a)))
 #define PICK_NANMIN(a, b) (((b) <= (a)) | ((a) != (a)))
+#define GT(b, a) ((b) > (a))
+#define LT(b, a) ((b) < (a))
 
-#define SEL_KERNEL(NAME, T, V, FIELD, PICK)                                   \
-    CW_DISPATCH static T NAME##_lanes(const T *x, ptrdiff_t n)                \
+/* The new lane value: exact (PICK) or by the hardware max/min instruction
+ * (a > b ? a : b gives b on ties and on NaN; equal to the exact update
+ * whenever no NaN is involved). */
+#define UPD_MAX(a, b) (PICK_MAX(a, b) ? (b) : (a))
+#define UPD_MIN(a, b) (PICK_MIN(a, b) ? (b) : (a))
+#define UPD_NANMAX(a, b) (PICK_NANMAX(a, b) ? (b) : (a))
+#define UPD_NANMIN(a, b) (PICK_NANMIN(a, b) ? (b) : (a))
+#define UPD_HWMAX(a, b) ((a) > (b) ? (a) : (b))
+#define UPD_HWMIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* FN(x, n): the selection of a chunk (n >= 1) by lanes under UPD. */
+#define SEL_BY(FN, T, UPD)                                                    \
+    static CW_INLINE T FN(const T *x, ptrdiff_t n)                            \
     {                                                                         \
         T m[LANES];                                                           \
         for (int j = 0; j < LANES; j++)                                       \
             m[j] = x[0];                                                      \
         ptrdiff_t i = 0;                                                      \
         for (; i + LANES <= n; i += LANES)                                    \
-            for (int j = 0; j < LANES; j++) {                                 \
-                T a = m[j], b = x[i + j];                                     \
-                m[j] = PICK(a, b) ? b : a;                                    \
-            }                                                                 \
-        for (int j = 0; i + j < n; j++) {                                     \
-            T a = m[j], b = x[i + j];                                         \
-            m[j] = PICK(a, b) ? b : a;                                        \
-        }                                                                     \
+            for (int j = 0; j < LANES; j++)                                   \
+                m[j] = UPD(m[j], x[i + j]);                                   \
+        for (int j = 0; i + j < n; j++)                                       \
+            m[j] = UPD(m[j], x[i + j]);                                       \
         for (int w = LANES / 2; w; w /= 2)                                    \
-            for (int j = 0; j < w; j++) {                                     \
-                T a = m[j], b = m[j + w];                                     \
-                m[j] = PICK(a, b) ? b : a;                                    \
-            }                                                                 \
+            for (int j = 0; j < w; j++)                                       \
+                m[j] = UPD(m[j], m[j + w]);                                   \
         return m[0];                                                          \
-    }                                                                         \
-    static void NAME(const char *vx, const char *vy, ptrdiff_t n,             \
-                     ptrdiff_t base, uint64_t mask, rstate *s)                \
+    }
+
+#define CW_MASK_OF(T) __typeof__(_Generic((T)0, float: (int32_t)0, default: (int64_t)0))
+
+/* NAME_fast: NAME_lanes's result for floats with one max/min instruction
+ * per vector (NAME_hw, under HW), unless the chunk holds a NaN -- found
+ * first by quiet unordered compares of its two halves, OR-accumulated in
+ * integers as wide as T (the last element covers an odd n) -- in which case
+ * the exact NAME_lanes does it. */
+#define SEL_FAST(NAME, T, HW)                                                 \
+    SEL_BY(NAME##_hw, T, HW)                                                  \
+    static CW_INLINE T NAME##_fast(const T *x, ptrdiff_t n)                   \
     {                                                                         \
-        s->v.FIELD = (V)NAME##_lanes((const T *)vx, n);                       \
+        const ptrdiff_t h = n / 2;                                            \
+        CW_MASK_OF(T) nan = x[n - 1] != x[n - 1];                             \
+        _Pragma("GCC unroll 4")                                               \
+        for (ptrdiff_t k = 0; k < h; k++)                                     \
+            nan |= -(CW_MASK_OF(T))__builtin_isunordered(x[k], x[k + h]);     \
+        return nan ? NAME##_lanes(x, n) : NAME##_hw(x, n);                    \
+    }
+
+/* max/min/nanmax/nanmin: LANESFN is NAME_lanes or NAME_fast. */
+#define SEL_KERNEL(NAME, T, V, FIELD, PICK, LANESFN)                          \
+    static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
+                                       ptrdiff_t n, ptrdiff_t base,           \
+                                       uint64_t mask, rstate *s)              \
+    {                                                                         \
+        s->v.FIELD = (V)LANESFN((const T *)vx, n);                            \
     }                                                                         \
-    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    static CW_INLINE void NAME##_comb(rstate *sa, const rstate *sb)           \
     {                                                                         \
         V a = sa->v.FIELD, b = sb->v.FIELD;                                   \
         if (PICK(a, b))                                                       \
             sa->v.FIELD = b;                                                  \
-    }
+    }                                                                         \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH_SEL)
 
 /* argmax/argmin: the chunk's extreme by lanes, then the first index that
  * holds it (the first NaN if there is one).  Combining keeps the left
  * (earlier) state on ties, so the first occurrence wins, as in NumPy. */
-#define ARG_KERNEL(NAME, SEL, T, V, FIELD, BETTER)                            \
-    static void NAME(const char *vx, const char *vy, ptrdiff_t n,             \
-                     ptrdiff_t base, uint64_t mask, rstate *s)                \
+#define ARG_KERNEL(NAME, LANESFN, T, V, FIELD, BETTER)                        \
+    static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
+                                       ptrdiff_t n, ptrdiff_t base,           \
+                                       uint64_t mask, rstate *s)              \
     {                                                                         \
         const T *x = (const T *)vx;                                           \
-        T m = SEL##_lanes(x, n);                                              \
+        T m = LANESFN(x, n);                                                  \
         ptrdiff_t k = 0;                                                      \
         if (m != m) {                                                         \
             while (x[k] == x[k])                                              \
@@ -181,31 +317,41 @@ LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a 
         s->v.FIELD = (V)x[k];                                                 \
         s->idx = base + k;                                                    \
     }                                                                         \
-    static void NAME##_comb(rstate *sa, const rstate *sb)                     \
+    static CW_INLINE void NAME##_comb(rstate *sa, const rstate *sb)           \
     {                                                                         \
         V a = sa->v.FIELD, b = sb->v.FIELD;                                   \
         if (a != a)                                                           \
             return;                                                           \
         if (b != b || BETTER(b, a))                                           \
             *sa = *sb;                                                        \
-    }
+    }                                                                         \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH_SEL)
 
-#define GT(b, a) ((b) > (a))
-#define LT(b, a) ((b) < (a))
-
-#define SEL_FAMILY(SUF, T, V, FIELD)                                          \
-    SEL_KERNEL(max_##SUF, T, V, FIELD, PICK_MAX)                              \
-    SEL_KERNEL(min_##SUF, T, V, FIELD, PICK_MIN)                              \
-    ARG_KERNEL(argmax_##SUF, max_##SUF, T, V, FIELD, GT)                      \
-    ARG_KERNEL(argmin_##SUF, min_##SUF, T, V, FIELD, LT)
-SEL_FAMILY(f32, float, double, f)
-SEL_FAMILY(f64, double, double, f)
-SEL_FAMILY(i64, int64_t, int64_t, i)
-SEL_FAMILY(u64, uint64_t, uint64_t, u)
-SEL_KERNEL(nanmax_f32, float, double, f, PICK_NANMAX)
-SEL_KERNEL(nanmin_f32, float, double, f, PICK_NANMIN)
-SEL_KERNEL(nanmax_f64, double, double, f, PICK_NANMAX)
-SEL_KERNEL(nanmin_f64, double, double, f, PICK_NANMIN)
+/* The selections of one type: floats (FAST = SEL_FAST, L = _fast) or
+ * integers (FAST = NO_FAST, L = _lanes). */
+#define NO_FAST(NAME, T, HW)
+#define SEL_FAMILY(SUF, T, V, FIELD, FAST, L)                                 \
+    SEL_BY(max_##SUF##_lanes, T, UPD_MAX)                                     \
+    SEL_BY(min_##SUF##_lanes, T, UPD_MIN)                                     \
+    FAST(max_##SUF, T, UPD_HWMAX)                                             \
+    FAST(min_##SUF, T, UPD_HWMIN)                                             \
+    SEL_KERNEL(max_##SUF, T, V, FIELD, PICK_MAX, max_##SUF##L)                \
+    SEL_KERNEL(min_##SUF, T, V, FIELD, PICK_MIN, min_##SUF##L)                \
+    ARG_KERNEL(argmax_##SUF, max_##SUF##L, T, V, FIELD, GT)                   \
+    ARG_KERNEL(argmin_##SUF, min_##SUF##L, T, V, FIELD, LT)
+#define NANSEL_FAMILY(SUF, T)                                                 \
+    SEL_BY(nanmax_##SUF##_lanes, T, UPD_NANMAX)                               \
+    SEL_BY(nanmin_##SUF##_lanes, T, UPD_NANMIN)                               \
+    SEL_FAST(nanmax_##SUF, T, UPD_HWMAX)                                      \
+    SEL_FAST(nanmin_##SUF, T, UPD_HWMIN)                                      \
+    SEL_KERNEL(nanmax_##SUF, T, double, f, PICK_NANMAX, nanmax_##SUF##_fast)  \
+    SEL_KERNEL(nanmin_##SUF, T, double, f, PICK_NANMIN, nanmin_##SUF##_fast)
+SEL_FAMILY(f32, float, double, f, SEL_FAST, _fast)
+SEL_FAMILY(f64, double, double, f, SEL_FAST, _fast)
+SEL_FAMILY(i64, int64_t, int64_t, i, NO_FAST, _lanes)
+SEL_FAMILY(u64, uint64_t, uint64_t, u, NO_FAST, _lanes)
+NANSEL_FAMILY(f32, float)
+NANSEL_FAMILY(f64, double)
 
 /* ---- finalisers: the state written in the output dtype ------------------ */
 
@@ -219,40 +365,35 @@ static void fin_idx(const rstate *s, ptrdiff_t n, char *o) { int64_t v = s->idx;
 /* ---- the (operation, dtype) table --------------------------------------- */
 
 typedef struct {
-    chunk_fn chunk;
+    range_fn range;
     comb_fn comb;
     fin_fn fin;
     ptrdiff_t isz;    /* input item size */
     int fpe;          /* report floating-point exceptions (arithmetic ops) */
 } rentry;
 
+/* An entry; a row's float columns (f32, f64); its integer ones (i64, u64). */
 #define E(K, F, SZ, FPE) { K, K##_comb, F, SZ, FPE }
-#define NOE { 0, 0, 0, 0, 0 }
+#define FLOATS(K, F32, F64, FPE) E(K##_f32, F32, 4, FPE), E(K##_f64, F64, 8, FPE)
+#define INTS(KI, KU, F) E(KI, F, 8, 0), E(KU, F, 8, 0)
+#define ARITH(K, KI) FLOATS(K, fin_f32, fin_f64, 1), INTS(KI, KI, fin_u64)
+#define SEL(K, KI) FLOATS(K, fin_f32, fin_f64, 0), INTS(KI##_i64, KI##_u64, fin_u64)
+#define ARG(K) FLOATS(K, fin_idx, fin_idx, 0), INTS(K##_i64, K##_u64, fin_idx)
 /* dtype columns: CW_RF32, CW_RF64, CW_RI64, CW_RU64, CW_RB8..CW_RB64 */
 static const rentry cw_rtable[CW_RNOPS][CW_RNDTYPES] = {
-    [CW_RSUM] = { E(sum_f32, fin_f32, 4, 1), E(sum_f64, fin_f64, 8, 1),
-                  E(sum_u64, fin_u64, 8, 0), E(sum_u64, fin_u64, 8, 0) },
-    [CW_RPROD] = { E(prod_f32, fin_f32, 4, 1), E(prod_f64, fin_f64, 8, 1),
-                   E(prod_u64, fin_u64, 8, 0), E(prod_u64, fin_u64, 8, 0) },
-    [CW_RMEAN] = { E(sum_f32, fin_mean_f32, 4, 1), E(sum_f64, fin_mean_f64, 8, 1) },
-    [CW_RNANSUM] = { E(nansum_f32, fin_f32, 4, 1), E(nansum_f64, fin_f64, 8, 1),
-                     E(sum_u64, fin_u64, 8, 0), E(sum_u64, fin_u64, 8, 0) },
-    [CW_RMAX] = { E(max_f32, fin_f32, 4, 0), E(max_f64, fin_f64, 8, 0),
-                  E(max_i64, fin_u64, 8, 0), E(max_u64, fin_u64, 8, 0) },
-    [CW_RMIN] = { E(min_f32, fin_f32, 4, 0), E(min_f64, fin_f64, 8, 0),
-                  E(min_i64, fin_u64, 8, 0), E(min_u64, fin_u64, 8, 0) },
-    [CW_RNANMAX] = { E(nanmax_f32, fin_f32, 4, 0), E(nanmax_f64, fin_f64, 8, 0),
-                     E(max_i64, fin_u64, 8, 0), E(max_u64, fin_u64, 8, 0) },
-    [CW_RNANMIN] = { E(nanmin_f32, fin_f32, 4, 0), E(nanmin_f64, fin_f64, 8, 0),
-                     E(min_i64, fin_u64, 8, 0), E(min_u64, fin_u64, 8, 0) },
-    [CW_RARGMAX] = { E(argmax_f32, fin_idx, 4, 0), E(argmax_f64, fin_idx, 8, 0),
-                     E(argmax_i64, fin_idx, 8, 0), E(argmax_u64, fin_idx, 8, 0) },
-    [CW_RARGMIN] = { E(argmin_f32, fin_idx, 4, 0), E(argmin_f64, fin_idx, 8, 0),
-                     E(argmin_i64, fin_idx, 8, 0), E(argmin_u64, fin_idx, 8, 0) },
-    [CW_RCOUNT] = { NOE, NOE, NOE, NOE, E(count_b8, fin_u64, 1, 0),
-                    E(count_b16, fin_u64, 2, 0), E(count_b32, fin_u64, 4, 0),
-                    E(count_b64, fin_u64, 8, 0) },
-    [CW_RDOT] = { E(dot_f32, fin_f32, 4, 1), E(dot_f64, fin_f64, 8, 1) },
+    [CW_RSUM] = { ARITH(sum, sum_u64) },
+    [CW_RPROD] = { ARITH(prod, prod_u64) },
+    [CW_RMEAN] = { FLOATS(sum, fin_mean_f32, fin_mean_f64, 1) },
+    [CW_RNANSUM] = { ARITH(nansum, sum_u64) },
+    [CW_RMAX] = { SEL(max, max) },
+    [CW_RMIN] = { SEL(min, min) },
+    [CW_RNANMAX] = { SEL(nanmax, max) },
+    [CW_RNANMIN] = { SEL(nanmin, min) },
+    [CW_RARGMAX] = { ARG(argmax) },
+    [CW_RARGMIN] = { ARG(argmin) },
+    [CW_RCOUNT] = { [CW_RB8] = E(count_b8, fin_u64, 1, 0), E(count_b16, fin_u64, 2, 0),
+                    E(count_b32, fin_u64, 4, 0), E(count_b64, fin_u64, 8, 0) },
+    [CW_RDOT] = { FLOATS(dot, fin_f32, fin_f64, 1) },
 };
 
 /* ---- n-d iteration in C order ------------------------------------------- */
@@ -315,36 +456,6 @@ typedef struct {
     uint64_t mask;
 } rplan;
 
-typedef struct {
-    rstate s[64];
-    unsigned char lv[64];
-    int d;
-} counter;
-
-static void cpush(counter *c, comb_fn comb, rstate s)
-{
-    int lv = 0;
-    while (c->d && c->lv[c->d - 1] == lv) {
-        rstate a = c->s[--c->d];
-        comb(&a, &s);
-        s = a;
-        lv++;
-    }
-    c->s[c->d] = s;
-    c->lv[c->d++] = (unsigned char)lv;
-}
-
-static rstate cfinish(counter *c, comb_fn comb)
-{
-    rstate s = c->s[--c->d];
-    while (c->d) {
-        rstate a = c->s[--c->d];
-        comb(&a, &s);
-        s = a;
-    }
-    return s;
-}
-
 /* Pointer to `cnt` contiguous items of x starting at flat index lo: the
  * data itself when it is contiguous there, else a copy gathered into buf. */
 static const char *chunk_src(const rplan *p, const char *x, ptrdiff_t lo,
@@ -383,14 +494,20 @@ static const char *chunk_src(const rplan *p, const char *x, ptrdiff_t lo,
     return buf;
 }
 
-/* The reduction of elements [lo, hi): chunks combined by a binary counter. */
+/* The reduction of elements [lo, hi): chunks combined by a binary counter,
+ * in one call of the range kernel when the data are contiguous. */
 static rstate reduce_range(const rplan *p, const char *x, const char *y,
                            ptrdiff_t lo, ptrdiff_t hi)
 {
+    const rentry *E = p->E;
+    rstate s;
+    if (p->nd == 1 && p->xs[0] == E->isz && (!y || p->ys == E->isz)) {
+        E->range(x + lo * E->isz, y ? y + lo * E->isz : NULL, hi - lo, lo, p->mask, &s);
+        return s;
+    }
     _Alignas(64) char bx[CHUNK * 8], by[CHUNK * 8];
     counter c;
     c.d = 0;
-    const rentry *E = p->E;
     for (ptrdiff_t a = lo; a < hi; a += CHUNK) {
         ptrdiff_t cnt = hi - a < CHUNK ? hi - a : CHUNK;
         const char *px = chunk_src(p, x, a, cnt, bx);
@@ -403,8 +520,7 @@ static rstate reduce_range(const rplan *p, const char *x, const char *y,
                 py = by;
             }
         }
-        rstate s;
-        E->chunk(px, py, cnt, a, p->mask, &s);
+        E->range(px, py, cnt, a, p->mask, &s);
         cpush(&c, E->comb, s);
     }
     return cfinish(&c, E->comb);
@@ -486,7 +602,7 @@ static int lookup(int op, int dtype, const rentry **E)
 {
     if (op < 0 || op >= CW_RNOPS)
         return CW_EOP;
-    if (dtype < 0 || dtype >= CW_RNDTYPES || !cw_rtable[op][dtype].chunk)
+    if (dtype < 0 || dtype >= CW_RNDTYPES || !cw_rtable[op][dtype].range)
         return CW_EDTYPE;
     *E = &cw_rtable[op][dtype];
     return CW_OK;
@@ -611,7 +727,7 @@ static void count_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void 
     ptrdiff_t s = p->cs[p->nd - 1];
     if (s == p->w) {
         rstate st;
-        cw_rtable[CW_RCOUNT][width_code(p->w)].chunk(src, NULL, cnt, 0, p->mask, &st);
+        cw_rtable[CW_RCOUNT][width_code(p->w)].range(src, NULL, cnt, 0, p->mask, &st);
         L->k += (int64_t)st.v.u;
     } else {
         int64_t k = 0;
@@ -619,6 +735,62 @@ static void count_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void 
             k += truth(src + i * s, p->w, p->mask);
         L->k += k;
     }
+}
+
+/* Offsets of the set bits of a 4-bit mask, and their number: four
+ * elements' indices are written at once, branch-free, and k advances by
+ * the number that were true. */
+typedef int64_t cw_v4i64 __attribute__((vector_size(32)));
+typedef int64_t cw_v4i64u __attribute__((vector_size(32), aligned(8), may_alias));
+static const cw_v4i64 nib_off[16] = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
+    {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+    {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3},
+};
+static const unsigned char nib_cnt[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+
+static CW_INLINE int64_t put4(int64_t *o, int64_t k, int64_t first, unsigned m)
+{
+    *(cw_v4i64u *)(o + k) = first + nib_off[m];
+    return k + nib_cnt[m];
+}
+
+/* Writes first + i to o[k++] for each true item i of the cnt items at src
+ * (byte stride s), stopping at kend; returns the new k.  Vector stores may
+ * write up to 7 slots beyond the final k, but never at or past kend (the
+ * block's end), so they stay inside this block's part of the output and
+ * are overwritten by its later indices. */
+CW_DISPATCH static int64_t fill_idx(const char *src, ptrdiff_t s, int w, uint64_t mask,
+                                    ptrdiff_t cnt, int64_t first, int64_t *o,
+                                    int64_t k, int64_t kend)
+{
+    ptrdiff_t i = 0;
+    if (w == 1 && s == 1) {
+        const uint64_t m8 = (mask & 0xFF) * ONES8;
+        for (; i + 8 <= cnt && k + 8 <= kend; i += 8) {
+            uint64_t v;
+            memcpy(&v, src + i, 8);
+            if (!(v &= m8))
+                continue;
+            /* the top bit of each byte, gathered into bits 0..7 */
+            unsigned bits = (unsigned)((nz8(v) * 0x0002040810204081ull) >> 56);
+            k = put4(o, k, first + i, bits & 15);
+            k = put4(o, k, first + i + 4, bits >> 4);
+        }
+    } else {
+        for (; i + 4 <= cnt && k + 4 <= kend; i += 4) {
+            unsigned m = 0;
+            for (int j = 0; j < 4; j++)
+                m |= (unsigned)truth(src + (i + j) * s, w, mask) << j;
+            k = put4(o, k, first + i, m);
+        }
+    }
+    for (; i < cnt && k < kend; i++) {
+        o[k] = first + i;   /* branch-free: kept only if true */
+        k += truth(src + i * s, w, mask);
+    }
+    return k;
 }
 
 static void fill_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *vctx)
@@ -632,18 +804,13 @@ static void fill_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *
     int64_t k = L->k;
     const int64_t kend = L->kend;
     if (p->mode == CW_SEL_FLAT) {
-        int64_t *o = (int64_t *)p->outs[0];
-        for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
-            o[k] = flat + i;   /* branch-free: kept only if true */
-            k += truth(src + i * s, w, mask);
-        }
+        k = fill_idx(src, s, w, mask, cnt, flat, (int64_t *)p->outs[0], k, kend);
     } else if (p->mode == CW_SEL_MULTI) {
-        for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
-            for (int d = 0; d < last; d++)
-                ((int64_t *)p->outs[d])[k] = idx[d];
-            ((int64_t *)p->outs[last])[k] = idx[last] + i;
-            k += truth(src + i * s, w, mask);
-        }
+        int64_t k0 = k;
+        k = fill_idx(src, s, w, mask, cnt, idx[last], (int64_t *)p->outs[last], k, kend);
+        for (int d = 0; d < last; d++)
+            for (int64_t j = k0; j < k; j++)
+                ((int64_t *)p->outs[d])[j] = idx[d];
     } else {
         const char *vsrc = p->v + offset(p->nd, idx, p->vs);
         const ptrdiff_t vs = p->vs[last], vsz = p->vsz;

@@ -345,7 +345,7 @@ const char *cw_simd_level(void)
 #if CW_HAVE_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return "avx2 (vector-math loops: avx512f)";
+        return "avx2 (vector-math and min/max loops: avx512f)";
     if (__builtin_cpu_supports("avx2"))
         return "avx2";
     return "sse2";

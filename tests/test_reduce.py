@@ -178,6 +178,55 @@ def test_bitwise_independent_of_thread_count(name, data, tiny_blocks):
         assert_same(r, results[0])
 
 
+SEL_NAMES = ["max", "min", "nanmax", "nanmin", "argmax", "argmin"]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("n", [1, 2, 31, 33, 255, 256, 257, 513, 700])
+def test_selection_fast_path_edges(dtype, n):
+    """The float max/min kernels take a hardware max/min path unless a chunk
+    holds a NaN: a NaN (or an inf, or tied zeros) at any position of any
+    chunk, full or partial, gives NumPy's value, and the contiguous path (one
+    call per task) the same bits as the gathered one (one call per chunk)."""
+    rng = np.random.default_rng(n)
+    base = rng.standard_normal(n).astype(dtype)
+    spots = sorted({0, min(n - 1, 1), n // 2, n - 1, min(n - 1, 127), min(n - 1, 256)})
+    cases = [base, np.zeros(n, dtype), np.where(np.arange(n) % 2, -0.0, 0.0).astype(dtype)]
+    for i in spots:
+        for v in (np.nan, np.inf, -np.inf):
+            c = base.copy()
+            c[i] = v
+            cases.append(c)
+    c = base.copy()
+    c[spots] = np.nan
+    cases.append(c)
+    for x in cases:
+        strided = np.repeat(x, 2)[::2]       # the same values, not contiguous
+        for name in SEL_NAMES:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                got, want = getattr(cw, name)(x), getattr(np, name)(x)
+                _same_value(got, want)
+                assert_same(getattr(cw, name)(strided), got)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 63, 64, 65, 200, 1000])
+def test_count_and_nonzero_bytes(n, tiny_blocks):
+    """Byte-wide truth is tested 8 bytes at a time: every byte value, any
+    start offset and length, blocks of 64 elements (tiny_blocks)."""
+    rng = np.random.default_rng(n)
+    raw = rng.choice(np.array([0, 0, 0, 1, 2, 127, 128, 255], np.uint8), n + 3)
+    for x in (raw[:n], raw[1:n + 1], raw[3:n + 3], raw[:n].view(bool)):
+        for t in (1, 2, 3):
+            with cw.threads(t):
+                assert cw.count_nonzero(x) == np.count_nonzero(x)
+                assert_same(cw.flatnonzero(x), np.flatnonzero(x))
+                if n % 5 == 0 and n:
+                    m = x.reshape(5, -1)
+                    for g, w in zip(cw.nonzero(m), np.nonzero(m), strict=True):
+                        assert_same(g, w)
+
+
 @given(data=st.data())
 def test_dot_against_fsum_and_threads(data, tiny_blocks):
     dtype = data.draw(st.sampled_from(FLOATS))
