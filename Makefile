@@ -63,6 +63,7 @@ asan:
 
 VALGRIND_ARGS ?=
 valgrind: install
+	sh tools/bootstrap.sh --tool valgrind
 	PYTHONMALLOC=malloc OMP_WAIT_POLICY=passive valgrind --tool=memcheck --error-exitcode=99 \
 	    --errors-for-leak-kinds=none --leak-check=no --track-origins=yes \
 	    --suppressions=tools/sanitizers/valgrind.supp -q \

@@ -14,6 +14,11 @@ settings.register_profile(
     "ci", deadline=None, max_examples=300, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture])
+# under ASan (CI's `make asan`): every test still runs, with fewer examples
+settings.register_profile(
+    "sanitizer", deadline=None, max_examples=50,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

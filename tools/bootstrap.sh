@@ -4,7 +4,22 @@
 # Missing pieces are installed with apt-get when running as root on Debian;
 # otherwise the script says exactly what to install.
 #   usage: tools/bootstrap.sh python3|pypy3|/path/to/python
+#          tools/bootstrap.sh --tool valgrind     (a command from the Debian package of that name)
 set -eu
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "bootstrap: missing. Install: $*" >&2
+    exit 1
+  fi
+}
+if [ "${1:-}" = --tool ]; then
+  command -v "$2" >/dev/null 2>&1 || { echo "bootstrap: apt-get install $2"; apt_install "$2"; }
+  exit 0
+fi
 PY=${1:-python3}
 case "$(basename "$PY")" in
   pypy*) DEB="pypy3 pypy3-dev pypy3-venv" ;;
@@ -27,12 +42,5 @@ command -v "${CC:-cc}" >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || cc_m
 pkgs=""
 [ -n "$missing" ] && pkgs="$DEB"
 [ -n "$cc_missing" ] && pkgs="$pkgs gcc"
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "bootstrap: $PY needs ${missing:-nothing}${cc_missing:+ and a C compiler}; apt-get install$pkgs"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq $pkgs >/dev/null
-else
-  echo "bootstrap: $PY is missing: ${missing:-}${cc_missing:+ C compiler}. Install:$pkgs" >&2
-  exit 1
-fi
+echo "bootstrap: $PY needs ${missing:-nothing}${cc_missing:+ and a C compiler}; apt-get install$pkgs"
+apt_install $pkgs
