@@ -11,6 +11,8 @@ Cases
                  copy of the same bytes (the roof), per thread count
   call-100       per-call cost on 100 float64 elements with out=, against
                  np.sqrt and the bare cffi call (two from_buffer + call)
+  call-1000      per-call cost on 1000 float64 elements: add (out=, fresh
+                 result, Python scalar), sqrt, exp, against NumPy
   --threshold    serial vs parallel time over sizes: where a parallel region
                  starts to pay off (how the serial threshold was chosen)
   --reduce       sum and max of 32M float64 against a parallel read of the
@@ -25,8 +27,7 @@ Cases
                  NumPy, the oversubscription rule, an on-disk array > RAM
   --math         the math family: exp, log, sin, cos, tanh on 4M float64 and
                  float32 (out=); add, multiply, absolute on --large float64
-                 against the parallel copy of the bytes they move; calls on
-                 1000 elements against NumPy
+                 against the parallel copy of the bytes they move
 """
 import json
 import statistics
@@ -190,6 +191,32 @@ def bench_call(rows, repeats):
              ("corewise alloc", lambda: cw.sqrt(x))]
     for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
         _row(rows, "call-100", impl, 1, t)
+
+
+def bench_call1000(rows, repeats):
+    """Per-call cost on 1000 float64 elements, unary and binary, against
+    NumPy (issue 5: no more than 1 us slower) and the bare cffi call."""
+    import corewise as cw
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(size=1000), rng.uniform(size=1000)
+    o = np.empty(1000)
+    fb, f = ffi.from_buffer, lib.cw_binary_contig
+    add = cw.add.op.id
+    cases = [("numpy add out=", lambda: np.add(a, b, out=o)),
+             ("corewise add out=", lambda: cw.add(a, b, out=o)),
+             ("bare cffi add", lambda: f(add, lib.CW_F64, 1000, fb(a), 8, fb(b), 8, fb(o))),
+             ("numpy add alloc", lambda: np.add(a, b)),
+             ("corewise add alloc", lambda: cw.add(a, b)),
+             ("numpy add scalar", lambda: np.add(a, 2.0)),
+             ("corewise add scalar", lambda: cw.add(a, 2.0)),
+             ("numpy sqrt out=", lambda: np.sqrt(a, out=o)),
+             ("corewise sqrt out=", lambda: cw.sqrt(a, out=o)),
+             ("numpy sqrt alloc", lambda: np.sqrt(a)),
+             ("corewise sqrt alloc", lambda: cw.sqrt(a)),
+             ("numpy exp out=", lambda: np.exp(a, out=o)),
+             ("corewise exp out=", lambda: cw.exp(a, out=o))]
+    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
+        _row(rows, "call-1000", impl, 1, t)
 
 
 def bench_threshold(rows, repeats):
@@ -363,18 +390,6 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
                  tcounts, max(3, repeats // 2), 0.05, nbytes=moved,
                  roof_fn=lambda: lib.cw_parallel_copy(half, sb, db))
         del src, dst
-    a, b = rng.uniform(size=1000), rng.uniform(size=1000)
-    o = np.empty(1000)
-    cases = [("numpy add out=", lambda: np.add(a, b, out=o)),
-             ("corewise add out=", lambda: cw.add(a, b, out=o)),
-             ("numpy add alloc", lambda: np.add(a, b)),
-             ("corewise add alloc", lambda: cw.add(a, b)),
-             ("numpy add scalar", lambda: np.add(a, 2.0)),
-             ("corewise add scalar", lambda: cw.add(a, 2.0)),
-             ("numpy exp out=", lambda: np.exp(a, out=o)),
-             ("corewise exp out=", lambda: cw.exp(a, out=o))]
-    for (impl, _), t in zip(cases, paired_times([c[1] for c in cases], repeats, 0.05)):
-        _row(rows, "call-1000", impl, 1, t)
 
 
 def format_rows(rows):
@@ -401,6 +416,7 @@ def run(args):
     bench_sqrt600(rows, tcounts, repeats)
     bench_large(rows, tcounts, repeats, large)
     bench_call(rows, repeats)
+    bench_call1000(rows, repeats)
     if args.threshold:
         bench_threshold(rows, repeats)
     if args.reduce:

@@ -414,31 +414,91 @@ def _finish(f, op, name=None):
     return f
 
 
-# The fast paths read layout, shape and writability from a memoryview of
-# each array (the buffer's own shape and strides -- never from_buffer's
-# refusal of a non-contiguous array): on PyPy a memoryview costs ~0.14 us
-# where each ndarray attribute (.flags, .shape, .size) crosses cpyext at
-# ~0.3-0.7 us (0.58 us against 3.0 us for a 100-element call with out=); on
-# CPython it costs ~0.2 us more than the attributes it replaces.  The C
-# pointers come from ffi.from_buffer of the arrays themselves, never of a
-# memoryview: a memoryview with an export that ends up in a garbage cycle
-# (a traceback holding the frame) crashes CPython's gc in tp_clear.  On PyPy
-# the cdata are released right after the call: PyPy frees them only at its
-# next GC, and a buffer held until then kept each result's pages from being
-# reused (600x600 sqrt: 3.9 ms -> 0.32 ms, NumPy 0.49 ms) and grew the heap.
+# ---- fast paths ---------------------------------------------------------------
+# Each public function short-cuts the common case -- C-contiguous
+# float32/float64 arrays of one shape, a fresh result or a matching out= --
+# and hands everything else to the general path above.  What is cheap to ask
+# an array differs by interpreter, so the fast path is chosen ONCE, at import:
+#
+# * CPython reads ndarray attributes (x.flags, x.shape, x.size: ~0.05 us
+#   each; a memoryview costs ~0.13 us) and takes ffi.from_buffer of the
+#   arrays themselves -- never of a memoryview: a memoryview with an export
+#   that ends up in a garbage cycle (a traceback holding the frame) crashes
+#   CPython's gc in tp_clear.
+# * PyPy reads the layout from one memoryview per array (~0.15 us, where each
+#   ndarray attribute crosses cpyext at 0.2-0.5 us) and takes from_buffer of
+#   the arrays, released right after the call: PyPy frees a cdata only at
+#   its next GC, and buffers held until then kept each result's pages from
+#   being reused (600x600 sqrt: 3.9 ms -> 0.32 ms) and grew the heap.
+#   (from_buffer of the memoryviews, with the memoryviews released too, is
+#   ~0.2 us cheaper -- one cpyext buffer request per array instead of two --
+#   but its heap plateau is higher: tests/test_leaks.py measured 69 MiB of
+#   growth over 1e6 calls against the 64 MiB bound.)
+#
+# The fast paths never rely on from_buffer refusing a non-contiguous array
+# (PyPy's cpyext has been reported not to): they check the layout first.
+# The caller's frame keeps every array alive across the (synchronous) call.
 _mv = memoryview
 _PYPY = platform.python_implementation() == "PyPy"
 
 
-def make_unary(op):
-    """The public function for a unary op: a fast path for native
-    float32/float64 C-contiguous arrays, else the general path."""
-    op_id, name = op.id, op.name
-    general = unary_general
-    c32, c64 = lib.CW_F32, lib.CW_F64
+def _fast_dtypes(op):
+    """(float32 loop code, float64 loop code, float32 output dtype, float64
+    output dtype) of the fast path."""
     o32, o64 = (_BOOL, _BOOL) if op.bool_out else (_F32, _F64)
-    overlap = lib.CW_EOVERLAP
-    mv, fb, contig, empty, pypy, release = _mv, _fb, _contig, _empty, _PYPY, ffi.release
+    return lib.CW_F32, lib.CW_F64, o32, o64
+
+
+def _unary_cpython(op):
+    op_id, name, general = op.id, op.name, unary_general
+    c32, c64, o32, o64 = _fast_dtypes(op)
+    overlap, fb, contig, empty = lib.CW_EOVERLAP, _fb, _contig, _empty
+
+    def ufunc(x, out=None):
+        if type(x) is _ndarray:
+            dt = x.dtype
+            if dt is _F64:
+                code, odt = c64, o64
+            elif dt is _F32:
+                code, odt = c32, o32
+            else:
+                return general(op, x, out)
+            if x.flags.c_contiguous:
+                if out is None:
+                    if x.ndim:
+                        y = empty(x.shape, odt)
+                        rc = contig(op_id, code, x.size, fb(x), fb(y))
+                        if rc:
+                            check(rc, name)  # floating-point exceptions
+                        return y
+                elif type(out) is _ndarray and out.dtype is odt:
+                    fl = out.flags
+                    if fl.c_contiguous and fl.writeable and out.shape == x.shape:
+                        rc = contig(op_id, code, x.size, fb(x), fb(out))
+                        if not rc:
+                            return out
+                        if rc != overlap:  # partial overlap: nothing written yet
+                            check(rc, name)
+                            return out
+        return general(op, x, out)
+
+    return ufunc
+
+
+def _unary_pypy(op):
+    op_id, name, general = op.id, op.name, unary_general
+    c32, c64, o32, o64 = _fast_dtypes(op)
+    overlap, fb, contig, empty = lib.CW_EOVERLAP, _fb, _contig, _empty
+    mv, release = _mv, ffi.release
+
+    def call(code, x, n, y):
+        """The kernel on ``n`` elements of ``x`` into ``y``; the buffers are
+        released before the status is returned."""
+        bx, by = fb(x), fb(y)
+        rc = contig(op_id, code, n, bx, by)
+        release(bx)
+        release(by)
+        return rc
 
     def ufunc(x, out=None):
         if type(x) is _ndarray:
@@ -454,26 +514,14 @@ def make_unary(op):
                 if out is None:
                     if mx.ndim:
                         y = empty(mx.shape, odt)
-                        if pypy:
-                            bx, by = fb(x), fb(y)
-                            rc = contig(op_id, code, mx.nbytes // mx.itemsize, bx, by)
-                            release(bx)
-                            release(by)
-                        else:
-                            rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(x), fb(y))
+                        rc = call(code, x, mx.nbytes // mx.itemsize, y)
                         if rc:
                             check(rc, name)  # floating-point exceptions
                         return y
                 elif type(out) is _ndarray and out.dtype is odt:
                     mo = mv(out)
                     if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
-                        if pypy:
-                            bx, by = fb(x), fb(out)
-                            rc = contig(op_id, code, mx.nbytes // mx.itemsize, bx, by)
-                            release(bx)
-                            release(by)
-                        else:
-                            rc = contig(op_id, code, mx.nbytes // mx.itemsize, fb(x), fb(out))
+                        rc = call(code, x, mx.nbytes // mx.itemsize, out)
                         if not rc:
                             return out
                         if rc != overlap:  # partial overlap: nothing written yet
@@ -481,45 +529,42 @@ def make_unary(op):
                             return out
         return general(op, x, out)
 
-    return _finish(ufunc, op)
+    return ufunc
 
 
-def make_binary(op):
-    """The public function for a binary op: a fast path for two same-shape
-    C-contiguous float32/float64 arrays of one dtype, or one such array and
-    a Python float, else the general path."""
-    op_id, name = op.id, op.name
-    general = binary_general
-    c32, c64 = lib.CW_F32, lib.CW_F64
-    o32, o64 = (_BOOL, _BOOL) if op.bool_out else (_F32, _F64)
-    overlap = lib.CW_EOVERLAP
-    new, mv, fb, bcontig, empty = ffi.new, _mv, _fb, _bcontig, _empty
-    pypy, release = _PYPY, ffi.release
+def _binary_cpython(op):
+    op_id, name, general = op.id, op.name, binary_general
+    c32, c64, o32, o64 = _fast_dtypes(op)
+    overlap, new, fb, bcontig, empty = lib.CW_EOVERLAP, ffi.new, _fb, _bcontig, _empty
 
     def ufunc(x1, x2, out=None):
         tx, ty = type(x1), type(x2)
         if tx is _ndarray:
-            a, dt = x1, x1.dtype
+            a = x1
         elif ty is _ndarray:
-            a, dt = x2, x2.dtype
+            a = x2
         else:
             return general(op, x1, x2, out)
+        dt = a.dtype
         if dt is _F64:
             code, odt, isz, ct = c64, o64, 8, "double *"
         elif dt is _F32:
             code, odt, isz, ct = c32, o32, 4, "float *"
         else:
             return general(op, x1, x2, out)
-        ma = mv(a)
-        if not (ma.ndim and ma.c_contiguous):
+        if not (a.ndim and a.flags.c_contiguous):
             return general(op, x1, x2, out)
+        shape = a.shape
+        if out is not None:
+            if not (type(out) is _ndarray and out.dtype is odt):
+                return general(op, x1, x2, out)
+            fl = out.flags
+            if not (fl.c_contiguous and fl.writeable and out.shape == shape):
+                return general(op, x1, x2, out)
         xs = ys = isz
         if tx is _ndarray:
             if ty is _ndarray:
-                if x2.dtype is not dt:
-                    return general(op, x1, x2, out)
-                m2 = mv(x2)
-                if not m2.c_contiguous or m2.shape != ma.shape:
+                if x2.dtype is not dt or not x2.flags.c_contiguous or x2.shape != shape:
                     return general(op, x1, x2, out)
                 yb = fb(x2)
             elif ty is float:
@@ -531,35 +576,112 @@ def make_binary(op):
             xb, xs, yb = new(ct, x1), 0, fb(a)
         else:
             return general(op, x1, x2, out)
-        n = ma.nbytes // isz
         if out is None:
-            z = empty(ma.shape, odt)
-            zb = fb(z)
-            rc = bcontig(op_id, code, n, xb, xs, yb, ys, zb)
-            if pypy:
-                release(xb)
-                release(yb)
-                release(zb)
+            z = empty(shape, odt)
+            rc = bcontig(op_id, code, a.size, xb, xs, yb, ys, fb(z))
             if rc:
                 check(rc, name)  # floating-point exceptions
             return z
-        if type(out) is _ndarray and out.dtype is odt:
-            mo = mv(out)
-            if mo.c_contiguous and not mo.readonly and mo.shape == ma.shape:
-                zb = fb(out)
-                rc = bcontig(op_id, code, n, xb, xs, yb, ys, zb)
-                if pypy:
-                    release(xb)
-                    release(yb)
-                    release(zb)
-                if not rc:
-                    return out
-                if rc != overlap:  # partial overlap: nothing written yet
-                    check(rc, name)
-                    return out
+        rc = bcontig(op_id, code, a.size, xb, xs, yb, ys, fb(out))
+        if not rc:
+            return out
+        if rc != overlap:  # partial overlap: nothing written yet
+            check(rc, name)
+            return out
         return general(op, x1, x2, out)
 
-    return _finish(ufunc, op)
+    return ufunc
+
+
+def _binary_pypy(op):
+    op_id, name, general = op.id, op.name, binary_general
+    c32, c64, o32, o64 = _fast_dtypes(op)
+    overlap, new, fb, bcontig, empty = lib.CW_EOVERLAP, ffi.new, _fb, _bcontig, _empty
+    mv, release = _mv, ffi.release
+
+    def ufunc(x1, x2, out=None):
+        tx, ty = type(x1), type(x2)
+        if tx is _ndarray:
+            a = x1
+        elif ty is _ndarray:
+            a = x2
+        else:
+            return general(op, x1, x2, out)
+        dt = a.dtype
+        if dt is _F64:
+            code, odt, isz, ct = c64, o64, 8, "double *"
+        elif dt is _F32:
+            code, odt, isz, ct = c32, o32, 4, "float *"
+        else:
+            return general(op, x1, x2, out)
+        ma = mv(a)
+        if not (ma.ndim and ma.c_contiguous):
+            return general(op, x1, x2, out)
+        shape = ma.shape
+        if out is not None:
+            if not (type(out) is _ndarray and out.dtype is odt):
+                return general(op, x1, x2, out)
+            mo = mv(out)
+            if not (mo.c_contiguous and not mo.readonly and mo.shape == shape):
+                return general(op, x1, x2, out)
+        xs = ys = isz
+        if tx is _ndarray:
+            if ty is _ndarray:
+                if x2.dtype is not dt:
+                    return general(op, x1, x2, out)
+                m2 = mv(x2)
+                if not m2.c_contiguous or m2.shape != shape:
+                    return general(op, x1, x2, out)
+                yb = fb(x2)
+            elif ty is float:
+                yb, ys = new(ct, x2), 0
+            else:
+                return general(op, x1, x2, out)
+            xb = fb(a)
+        elif tx is float:
+            xb, xs, yb = new(ct, x1), 0, fb(a)
+        else:
+            return general(op, x1, x2, out)
+        if out is None:
+            z = empty(shape, odt)
+            zb = fb(z)
+        else:
+            zb = fb(out)
+        rc = bcontig(op_id, code, ma.nbytes // isz, xb, xs, yb, ys, zb)
+        release(xb)
+        release(yb)
+        release(zb)
+        if out is None:
+            if rc:
+                check(rc, name)  # floating-point exceptions
+            return z
+        if not rc:
+            return out
+        if rc != overlap:  # partial overlap: nothing written yet
+            check(rc, name)
+            return out
+        return general(op, x1, x2, out)
+
+    return ufunc
+
+
+_UNARY_FAST, _BINARY_FAST = (_unary_pypy, _binary_pypy) if _PYPY else \
+    (_unary_cpython, _binary_cpython)
+
+
+def make_unary(op):
+    """The public function for a unary op: a fast path for native
+    float32/float64 C-contiguous arrays (this interpreter's, chosen at
+    import), else the general path."""
+    return _finish(_UNARY_FAST(op), op)
+
+
+def make_binary(op):
+    """The public function for a binary op: a fast path for two same-shape
+    C-contiguous float32/float64 arrays of one dtype, or one such array and
+    a Python float (this interpreter's, chosen at import), else the general
+    path."""
+    return _finish(_BINARY_FAST(op), op)
 
 
 OPS = tuple(Op(i) for i in range(lib.cw_op_count()))
