@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean asan valgrind
+.PHONY: bench test install info clean asan valgrind valgrind-run
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -63,6 +63,9 @@ asan:
 
 VALGRIND_ARGS ?=
 valgrind: install
+	$(MAKE) valgrind-run
+# memcheck over the venv as installed (no rebuild): CI runs it beside the PyPy stage
+valgrind-run:
 	sh tools/bootstrap.sh --tool valgrind
 	PYTHONMALLOC=malloc OMP_WAIT_POLICY=passive valgrind --tool=memcheck --error-exitcode=99 \
 	    --errors-for-leak-kinds=none --leak-check=no --track-origins=yes \
