@@ -2,6 +2,7 @@
  * public, cdef-clean header). */
 #ifndef CW_INTERNAL_H
 #define CW_INTERNAL_H
+#include <fenv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,5 +52,16 @@ static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)
 #define CW_DISPATCH_VM
 #define CW_HAVE_DISPATCH 0
 #endif
+
+/* The floating-point flags corewise reports (as NumPy's np.errstate does).
+ * cw_fe_clear clears them only when one is set: on x86 feclearexcept costs
+ * ~150 ns (fnstenv + fldenv), more than the rest of a small call's C side;
+ * fetestexcept ~5 ns. */
+#define CW_FE_REPORTED (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
+static inline void cw_fe_clear(void)
+{
+    if (fetestexcept(CW_FE_REPORTED))
+        feclearexcept(CW_FE_REPORTED);
+}
 
 #endif

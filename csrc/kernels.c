@@ -283,8 +283,6 @@ static void scatter(char *dst, ptrdiff_t s, const char *src, ptrdiff_t n, ptrdif
     }
 }
 
-#define CW_FE_ALL (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
-
 /* Elements per flag test of a CW_VMATH row: a stretch whose vector code
  * raised an FP flag or wrote an inf or NaN is re-run through the scalar
  * pass, so one special value costs a scalar pass over this many elements
@@ -303,20 +301,19 @@ static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
         return;
     }
     const ptrdiff_t xs = mode == CW_SV ? 0 : L->isize, ys = mode == CW_VS ? 0 : L->isize;
-    int prev = fetestexcept(CW_FE_ALL);
+    int prev = fetestexcept(CW_FE_REPORTED);
     for (ptrdiff_t off = 0; off < m; off += CW_FPE_STRETCH) {
         ptrdiff_t k = m - off < CW_FPE_STRETCH ? m - off : CW_FPE_STRETCH;
         const char *qx = px + off * xs, *qy = py ? py + off * ys : NULL;
-        if (fetestexcept(CW_FE_ALL))   /* cheap; feclearexcept is not */
-            feclearexcept(CW_FE_ALL);
+        cw_fe_clear();
         /* libmvec may also miss a flag (pow(0, -inf) raises no
          * divide-by-zero); every missed divide/overflow/invalid leaves an
          * inf or NaN behind, which the kernel reports. */
         int bad = L->k[mode](k, qx, qy, pz + off * L->osize);
-        if (bad || fetestexcept(CW_FE_ALL)) {
-            feclearexcept(CW_FE_ALL);
+        if (bad || fetestexcept(CW_FE_REPORTED)) {
+            feclearexcept(CW_FE_REPORTED);
             L->check(k, qx, xs, qy, ys);
-            prev |= fetestexcept(CW_FE_ALL);
+            prev |= fetestexcept(CW_FE_REPORTED);
         }
     }
     /* what the last stretch left set is part of prev */

@@ -178,15 +178,9 @@ int cw_last_team_size(void) { return cw_last_team; }
 
 /* ---- the parallel driver ------------------------------------------------------ */
 
-/* The flags a block reports.  Only those are cleared before it, and only
- * when one is set: on x86 feclearexcept costs ~150 ns (fnstenv + fldenv),
- * more than the rest of a small call's C side, fetestexcept ~5 ns. */
-#define CW_FE_REPORTED (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
-
 static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
 {
-    if (fetestexcept(CW_FE_REPORTED))
-        feclearexcept(CW_FE_REPORTED);
+    cw_fe_clear();
     fn(lo, hi, ctx);
     int e = fetestexcept(CW_FE_REPORTED);
     return (e & FE_DIVBYZERO ? CW_FPE_DIVBYZERO : 0)
