@@ -335,8 +335,8 @@ def _numpy_fallback(op, args, out):
     kw = {} if out is None else {"out": out}
     try:
         return op.ufunc(*args, **kw)
-    except (TypeError, ValueError) as exc:  # NumPy's refusal, naming the function
-        cls = ValueError if isinstance(exc, ValueError) else TypeError
+    except (TypeError, ValueError, OverflowError) as exc:  # NumPy's refusal, naming the function
+        cls = next(c for c in (ValueError, OverflowError, TypeError) if isinstance(exc, c))
         raise cls(f"corewise.{op.name}: {exc}") from exc
 
 
@@ -345,6 +345,13 @@ def unary_general(op, x, out):
     if is_dask_array(x):
         return dask_elementwise(op.name, (x,), out)
     a, key = _operand(op, x)
+    if key is int and not -2**63 <= x < 2**63:
+        # a lone Python int outside int64 is not weak: NumPy makes it uint64,
+        # or an object array that only NumPy's own loop takes
+        a = np.asarray(x)
+        if a.dtype.kind == "O":
+            return _numpy_fallback(op, (x,), out)
+        key = a.dtype
     r = op.loop(key)
     if r is None:
         return _numpy_fallback(op, (x,), out)

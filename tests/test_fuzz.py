@@ -78,8 +78,13 @@ def arrays(draw):
     return draw(hnp.arrays(dtype, draw(_shapes()), elements=_values(dtype)))
 
 
+# Python ints at and beyond the int64/uint64 edges: NumPy makes a lone one
+# int64, uint64 or an object array, and raises OverflowError for some pairs
+BIG_INTS = [2**63 - 1, -2**63, 2**63, -2**63 - 1, 2**64 - 1, 2**64, -2**64, 2**100]
+
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.complex_numbers(),
+    st.sampled_from(BIG_INTS),
     st.text(max_size=5), st.binary(max_size=5),
     st.decimals(allow_nan=False, allow_infinity=False, places=3).map(decimal.Decimal),
     st.fractions().map(fractions.Fraction),
@@ -195,7 +200,10 @@ def compare(fn, build):
     got, gerr = _outcome(lambda: fn(*cargs, **ckw))
     want, werr = _outcome(lambda: fn.numpy(*nargs, **nkw))
     if gerr is not None:
-        assert isinstance(gerr, (TypeError, ValueError)), repr(gerr)     # never anything else
+        # never anything else -- but NumPy's own OverflowError for a Python int
+        # out of range is NumPy's answer, so corewise may raise it too
+        assert (isinstance(gerr, (TypeError, ValueError))
+                or type(gerr) is OverflowError and type(werr) is OverflowError), repr(gerr)
         assert str(gerr).startswith(f"corewise.{fn.msg_name}"), repr(gerr)  # names the function
         if werr is None:            # NumPy answered: only a documented refusal is allowed
             out = ckw.get("out")
@@ -270,6 +278,19 @@ def test_arbitrary_objects(data, obj, tiny_threshold):
         o = _copy(obj)
         return (o,) * fn.nin, {}, [o] if isinstance(o, np.ndarray) else []
     compare(fn, build)
+
+
+@pytest.mark.parametrize("fn", FUNCS, ids=repr)
+@pytest.mark.parametrize("big", BIG_INTS)
+def test_python_ints_at_the_int64_edges(fn, big):
+    """Each of the edge ints alone, twice and beside an array of each
+    kind: NumPy's answer (dtype and value) or NumPy's own error."""
+    arrays_ = [np.array([1.5, -2.0]), np.array([1, -3], np.int64), np.array([1, 3], np.uint64),
+               np.array([0.5], np.float32)]
+    cases = [(big,)] if fn.nin == 1 else [(big, big), (big, 1.0)] + [
+        p for a in arrays_ for p in ((big, a), (a, big))]
+    for args in cases:
+        compare(fn, lambda args=args: (_copy(args), {}, []))
 
 
 @given(data=st.data(), x=arrays())
