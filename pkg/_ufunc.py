@@ -433,14 +433,16 @@ def _finish(f, op, name=None):
 #   that ends up in a garbage cycle (a traceback holding the frame) crashes
 #   CPython's gc in tp_clear.
 # * PyPy reads the layout from one memoryview per array (~0.15 us, where each
-#   ndarray attribute crosses cpyext at 0.2-0.5 us) and takes from_buffer of
-#   the arrays, released right after the call: PyPy frees a cdata only at
-#   its next GC, and buffers held until then kept each result's pages from
-#   being reused (600x600 sqrt: 3.9 ms -> 0.32 ms) and grew the heap.
-#   (from_buffer of the memoryviews, with the memoryviews released too, is
-#   ~0.2 us cheaper -- one cpyext buffer request per array instead of two --
-#   but its heap plateau is higher: tests/test_leaks.py measured 69 MiB of
-#   growth over 1e6 calls against the 64 MiB bound.)
+#   ndarray attribute crosses cpyext at 0.2-0.8 us) and takes from_buffer of
+#   those memoryviews -- one cpyext buffer request per array, not two.  Each
+#   request leaves an object with a finalizer that survives the nursery, and
+#   their GC cost is most of a small call: 1e6 calls of sqrt(x, out=y) on 100
+#   float64 took 2.14 us each with from_buffer of the arrays, 1.29 us with
+#   from_buffer of the memoryviews (a bare from_buffer x2 + call: 0.86 us).
+#   Buffers and memoryviews are released right after the call: PyPy frees
+#   them only at its next GC otherwise, and buffers held until then kept each
+#   result's pages from being reused (600x600 sqrt: 3.9 ms -> 0.32 ms) and
+#   grew the heap (tests/test_leaks.py bounds it).
 #
 # The fast paths never rely on from_buffer refusing a non-contiguous array
 # (PyPy's cpyext has been reported not to): they check the layout first.
@@ -498,13 +500,16 @@ def _unary_pypy(op):
     overlap, fb, contig, empty = lib.CW_EOVERLAP, _fb, _contig, _empty
     mv, release = _mv, ffi.release
 
-    def call(code, x, n, y):
-        """The kernel on ``n`` elements of ``x`` into ``y``; the buffers are
-        released before the status is returned."""
-        bx, by = fb(x), fb(y)
+    def call(code, mx, n, my):
+        """The kernel on ``n`` elements of memoryview ``mx`` into memoryview
+        ``my``; buffers and memoryviews are released before the status is
+        returned."""
+        bx, by = fb(mx), fb(my)
         rc = contig(op_id, code, n, bx, by)
         release(bx)
         release(by)
+        mx.release()
+        my.release()
         return rc
 
     def ufunc(x, out=None):
@@ -521,14 +526,14 @@ def _unary_pypy(op):
                 if out is None:
                     if mx.ndim:
                         y = empty(mx.shape, odt)
-                        rc = call(code, x, mx.nbytes // mx.itemsize, y)
+                        rc = call(code, mx, mx.nbytes // mx.itemsize, mv(y))
                         if rc:
                             check(rc, name)  # floating-point exceptions
                         return y
                 elif type(out) is _ndarray and out.dtype is odt:
                     mo = mv(out)
                     if mo.c_contiguous and not mo.readonly and mo.shape == mx.shape:
-                        rc = call(code, x, mx.nbytes // mx.itemsize, out)
+                        rc = call(code, mx, mx.nbytes // mx.itemsize, mo)
                         if not rc:
                             return out
                         if rc != overlap:  # partial overlap: nothing written yet
@@ -632,6 +637,7 @@ def _binary_pypy(op):
             if not (mo.c_contiguous and not mo.readonly and mo.shape == shape):
                 return general(op, x1, x2, out)
         xs = ys = isz
+        m2 = None
         if tx is _ndarray:
             if ty is _ndarray:
                 if x2.dtype is not dt:
@@ -639,25 +645,28 @@ def _binary_pypy(op):
                 m2 = mv(x2)
                 if not m2.c_contiguous or m2.shape != shape:
                     return general(op, x1, x2, out)
-                yb = fb(x2)
+                yb = fb(m2)
             elif ty is float:
                 yb, ys = new(ct, x2), 0
             else:
                 return general(op, x1, x2, out)
-            xb = fb(a)
+            xb = fb(ma)
         elif tx is float:
-            xb, xs, yb = new(ct, x1), 0, fb(a)
+            xb, xs, yb = new(ct, x1), 0, fb(ma)
         else:
             return general(op, x1, x2, out)
         if out is None:
             z = empty(shape, odt)
-            zb = fb(z)
-        else:
-            zb = fb(out)
+            mo = mv(z)
+        zb = fb(mo)
         rc = bcontig(op_id, code, ma.nbytes // isz, xb, xs, yb, ys, zb)
         release(xb)
         release(yb)
         release(zb)
+        ma.release()
+        mo.release()
+        if m2 is not None:
+            m2.release()
         if out is None:
             if rc:
                 check(rc, name)  # floating-point exceptions
