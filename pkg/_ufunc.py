@@ -243,7 +243,13 @@ def run_unary(op, code, x, y):
     if y.size == 0:
         return
     if x.flags.c_contiguous and y.flags.c_contiguous:
-        check(_contig(op.id, code, y.size, _fb(x), _fb(y)), op.name)
+        bx, by = _fb(x), _fb(y)
+        rc = _contig(op.id, code, y.size, bx, by)
+        # released now, not at PyPy's next GC: a held buffer keeps its
+        # array's memory (often a temporary) from being freed
+        ffi.release(bx)
+        ffi.release(by)
+        check(rc, op.name)
         return
     shape, xs, ys = collapse(y.shape, x.strides, y.strides)
     xp = ffi.cast("char *", _addr(x))
