@@ -20,6 +20,7 @@
 #define CW_SCALAR_H
 #include <math.h>
 #include <stdint.h>
+#include "cw_tanhf.h"
 
 #if defined(_OPENMP) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(__FAST_MATH__) && !defined(CW_NO_LIBMVEC)
