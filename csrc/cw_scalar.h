@@ -14,7 +14,7 @@
  * `#pragma omp simd` loop over these functions calls the SSE/AVX2/AVX-512
  * variants (link with -lmvec).  glibc's own <math.h> declares them only
  * under -ffast-math, which corewise never uses.  Define CW_NO_LIBMVEC to
- * get scalar libm everywhere.
+ * get scalar libm everywhere.  float32 tanh is corewise's own (cw_tanhf.h).
  */
 #ifndef CW_SCALAR_H
 #define CW_SCALAR_H
