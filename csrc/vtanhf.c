@@ -11,7 +11,9 @@
 #include "cw_internal.h"
 #include "cw_tanhf.h"
 
-#if CW_HAVE_DISPATCH
+/* x86-64 with GCC or clang: per-function target attributes, also in a
+ * -march=native build (COREWISE_NATIVE=1). */
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
 #define CW_AVX512 __attribute__((target("avx512f")))
