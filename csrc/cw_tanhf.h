@@ -1,8 +1,9 @@
 /* float32 tanh, corewise's own: the element function of the tanh row's
  * float32 loop (ops.def), written once for every path -- the scalar form
- * here (used by the flag pass, corewise.evaluate and CPUs without a vector
- * form) and the hand-vectorised loops of vtanhf.c compute it with the same
- * IEEE operations in the same order, so they agree bit for bit.
+ * here (used by the flag pass and on CPUs without a vector form) and the
+ * hand-vectorised loops of vtanhf.c compute it with the same IEEE
+ * operations in the same order, so they agree bit for bit.
+ * corewise.evaluate's fused loops keep libmvec's tanhf (end of this file).
  *
  * Algorithm and coefficients: NumPy's simd_tanh_f32
  * (numpy/_core/src/umath/loops_hyperbolic.dispatch.c.src), itself a port of
@@ -132,6 +133,7 @@ static const float cw_tanhf_lut[8][32] __attribute__((aligned(64))) = {
     R = FMA(R, R##_y, C(1))
 #define CW_TANHF_SUB(a, b) ((a) - (b))
 
+#ifndef CW_EVAL_JIT
 static inline float cw_tanhf_(float x)
 {
     uint32_t u, ru;
@@ -149,5 +151,14 @@ static inline float cw_tanhf_(float x)
     memcpy(&r, &ru, sizeof r);
     return a > 0x7f800000u ? x : r;
 }
+#else
+/* corewise.evaluate's loops (compiled at run time, pkg/_evaluate.py) are
+ * built for baseline x86-64 and AVX2 without FMA, where each fmaf is a
+ * library call: fused there, this form ran 12x slower than libmvec's
+ * vector tanhf (`evaluate("tanh(x)")`, 4M float32, 1 thread: 48 vs 4.0 ms;
+ * corewise.tanh 1.5 ms).  So they keep tanhf, within 4 ULP: it may differ
+ * from corewise.tanh in the last bit (1 ULP at most on 4M uniform inputs). */
+#define cw_tanhf_ tanhf
+#endif
 
 #endif

@@ -395,15 +395,3 @@ def test_float32_tanh_vector_loops_are_the_scalar_form(tmp_path):
     worst = float(re.search(r"max error ([0-9.]+) ULP", out.stdout).group(1))
     assert worst <= next(op for op in OPS if op.name == "tanh").ulp(F32), out.stdout
 
-
-def test_float32_tanh_loop_is_the_row_element_function():
-    """The package's float32 tanh loop (hand-vectorised where the CPU allows)
-    and the row's scalar element function, which corewise.evaluate compiles
-    at run time, give the same bits, specials and every layout included."""
-    rng = np.random.default_rng(3)
-    x = np.concatenate([specials(F32), rng.uniform(-12, 12, 5000).astype(F32),
-                        rng.integers(0, 2**32, 5000, dtype=np.uint64).astype(np.uint32).view(F32)])
-    with np.errstate(all="ignore"):
-        want = cw.evaluate("tanh(x)", {"x": x})
-        for got in (cw.tanh(x), cw.tanh(x[::-1])[::-1], cw.tanh(x.reshape(-1, 2).T).T.ravel()):
-            assert_same(got, want)
