@@ -53,6 +53,13 @@ static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)
 #define CW_HAVE_DISPATCH 0
 #endif
 
+/* A hand-vectorised float32 loop: n elements of x into z (z == x allowed);
+ * nonzero when it wrote a NaN.  cw_vtanhf_pick (vtanhf.c) returns the one
+ * of the float32 tanh for this CPU, or NULL where it has none (then the
+ * generated loop runs); *isa (if isa) names it. */
+typedef int (*cw_f32_loop)(ptrdiff_t n, const float *x, float *z);
+cw_f32_loop cw_vtanhf_pick(const char **isa);
+
 /* The floating-point flags corewise reports (as NumPy's np.errstate does).
  * cw_fe_clear clears them only when one is set: on x86 feclearexcept costs
  * ~150 ns (fnstenv + fldenv), more than the rest of a small call's C side;

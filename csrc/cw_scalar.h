@@ -14,12 +14,13 @@
  * `#pragma omp simd` loop over these functions calls the SSE/AVX2/AVX-512
  * variants (link with -lmvec).  glibc's own <math.h> declares them only
  * under -ffast-math, which corewise never uses.  Define CW_NO_LIBMVEC to
- * get scalar libm everywhere.
+ * get scalar libm everywhere.  float32 tanh is corewise's own (cw_tanhf.h).
  */
 #ifndef CW_SCALAR_H
 #define CW_SCALAR_H
 #include <math.h>
 #include <stdint.h>
+#include "cw_tanhf.h"
 
 #if defined(_OPENMP) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(__FAST_MATH__) && !defined(CW_NO_LIBMVEC)

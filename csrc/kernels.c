@@ -195,11 +195,27 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
     CW_LOOPS2(NAME, i64, int64_t, uint8_t, CW_DISPATCH, cw_nf_none)
 #include "ops.def"
 
+/* ---- hand-vectorised loops ------------------------------------------------------ */
+
+/* A row's loop for one dtype may be a hand-vectorised form of the same
+ * element function: CW_OWN_<name>_<suf> names it (as `~, fn,`), the
+ * descriptor table takes it instead of the generated loop, and the
+ * generated loop stays the fallback for CPUs it has no form for. */
+static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
+{
+    cw_f32_loop f = cw_vtanhf_pick(NULL);
+    return f ? f(n, (const float *)x, (float *)z) : cw_k_tanh_f32(n, x, y, z);
+}
+#define CW_OWN_tanh_f32 ~, cw_kv_tanh_f32,
+#define CW_2ND_(a, b, ...) b
+#define CW_2ND(...) CW_2ND_(__VA_ARGS__)
+#define CW_KFN(NAME, SUF) CW_2ND(CW_OWN_##NAME##_##SUF, cw_k_##NAME##_##SUF, ~)
+
 /* ---- the descriptor table ------------------------------------------------------ */
 
 #define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0, NULL }
 #define CW_L1(NAME, SUF, T, O, ...)                                           \
-    { { cw_k_##NAME##_##SUF, NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+    { { CW_KFN(NAME, SUF), NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL }
 #define CW_L2(NAME, SUF, T, O, ...)                                           \
     { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
       sizeof(T), sizeof(O), __VA_ARGS__ NULL }

@@ -345,9 +345,9 @@ const char *cw_simd_level(void)
 #if CW_HAVE_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return "avx2 (vector-math and min/max loops: avx512f)";
+        return "avx2 (vector-math and min/max loops, float32 tanh: avx512f)";
     if (__builtin_cpu_supports("avx2"))
-        return "avx2";
+        return cw_vtanhf_pick(NULL) ? "avx2 (float32 tanh: avx2+fma)" : "avx2";
     return "sse2";
 #elif defined(CW_NATIVE)
     return "native (-march=native)";

@@ -458,7 +458,8 @@ class Plan:
         params = "".join(f"{t} x{k}, " for k, t in enumerate(types))
         body = _cast(self.root.code, self.root.dt, store)
         np_ = nin + 1
-        out = ["#include <stddef.h>", "#include <stdint.h>", "#include <string.h>",
+        out = ["#define CW_EVAL_JIT 1", "#include <stddef.h>", "#include <stdint.h>",
+               "#include <string.h>",
                "#include <math.h>", '#include "cw_internal.h"', '#include "cw_scalar.h"',
                '#include "cw_eval.h"', "",
                f"static inline {ty} cw_expr({params}int *err)",

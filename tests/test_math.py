@@ -369,3 +369,29 @@ def test_accuracy_hypothesis(op, data):
         got = fn(op)(*args)
     errs = ulp_errors(op.name, dtype, got, *args)
     assert (errs <= op.ulp(dtype)).all(), (args, got, errs)
+
+
+# ---- corewise's own float32 tanh (csrc/cw_tanhf.h, csrc/vtanhf.c) --------------------------
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_float32_tanh_vector_loops_are_the_scalar_form(tmp_path):
+    """tools/tanhf_ulp.c on every 4099th float32 bit pattern (without an
+    argument it checks all 2^32; README): each hand-vectorised loop this
+    CPU can run (AVX-512, AVX2) gives bitwise the scalar form, special
+    values are NumPy's, and the error is within the contract."""
+    import shutil
+    import subprocess
+    import sysconfig
+    cc = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    exe = tmp_path / "tanhf_ulp"
+    subprocess.run([cc, "-O2", "-fopenmp", f"-I{ROOT / 'csrc'}", str(ROOT / "tools" / "tanhf_ulp.c"),
+                    "-lm", "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), "4099"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    worst = float(re.search(r"max error ([0-9.]+) ULP", out.stdout).group(1))
+    assert worst <= next(op for op in OPS if op.name == "tanh").ulp(F32), out.stdout
+
