@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean asan valgrind valgrind-run
+.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -53,9 +53,16 @@ SAN_ENV = LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" PYTHONMALLOC=malloc \
 	LSAN_OPTIONS=suppressions=$(abspath tools/sanitizers/lsan.supp):print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(SAN_LOG))/ubsan
 
-asan:
+asan: asan-build
+	$(MAKE) asan-run
+
+# the two halves of `make asan` (CI builds first, then runs the suite beside
+# the PyPy stage, so no two builds share the source tree at once)
+asan-build:
 	COREWISE_EXTRA_CFLAGS="$(SAN_CFLAGS)" COREWISE_EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 	    $(MAKE) install VENV=$(SAN_VENV)
+
+asan-run:
 	rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	$(SAN_ENV) $(SAN_VENV)/bin/python -m pytest $(SAN_PYTEST_ARGS); rc=$$?; \
 	if [ -n "$$(ls $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; echo "asan: sanitizer reports above"; exit 1; fi; \
