@@ -56,8 +56,7 @@ SAN_ENV = LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" PYTHONMALLOC=malloc \
 asan: asan-build
 	$(MAKE) asan-run
 
-# the two halves of `make asan` (CI builds first, then runs the suite beside
-# the PyPy stage, so no two builds share the source tree at once)
+# the two halves of `make asan`: asan-run re-runs the suite without a rebuild
 asan-build:
 	COREWISE_EXTRA_CFLAGS="$(SAN_CFLAGS)" COREWISE_EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 	    $(MAKE) install VENV=$(SAN_VENV)
