@@ -403,6 +403,12 @@ static void nd_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
 {
     const nd_ctx *c = (const nd_ctx *)vctx;
     const int last = c->ndim - 1;
+    if (last == 0) {  /* 1-D (every contiguous call): no index arithmetic */
+        run1(c->L, c->nin, hi - lo, c->x + lo * c->xs[0], c->xs[0],
+             c->nin == 2 ? c->y + lo * c->ys[0] : NULL, c->nin == 2 ? c->ys[0] : 0,
+             c->z + lo * c->zs[0], c->zs[0]);
+        return;
+    }
     ptrdiff_t idx[CW_MAXDIMS];
     ptrdiff_t rem = lo;
     for (int d = last; d >= 0; d--) {

@@ -193,8 +193,10 @@ static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
  * least thr / 2 elements); 1 means run serially, without a region. */
 static int team_size(ptrdiff_t n, ptrdiff_t thr)
 {
+    if (n < thr)  /* first: a small call asks OpenMP nothing */
+        return 1;
     int nt = cw_get_num_threads();
-    if (nt <= 1 || n < thr || omp_in_parallel())
+    if (nt <= 1 || omp_in_parallel())
         return 1;
     ptrdiff_t cap = n / (thr / 2 > 0 ? thr / 2 : 1);
     return cap < nt ? (int)cap : nt;

@@ -53,3 +53,33 @@ def _reset_threads():
     yield
     corewise.set_num_threads(None)
     lib.cw_set_local_threads(0)
+
+
+@pytest.fixture
+def fast_path_buffers(monkeypatch):
+    """Every buffer a fast path hands to C must be C-contiguous (and writable
+    when asked for out=): patches corewise._ufunc._fb to assert it, and
+    returns the list of shapes seen.  Functions made after this (make_unary,
+    make_binary) bind the checked version.  CPython's fast paths leave the
+    check to NumPy's buffer export (from_buffer refuses the rest: verified at
+    import); PyPy's check layouts themselves and never rely on it (its cpyext
+    has been reported not to refuse)."""
+    import corewise._ufunc as u
+    assert u._PYPY or u._buffer_checks_layout()
+    seen = []
+    real = u._fb
+
+    def checked(*args):
+        a = args[0] if len(args) == 1 else args[1]
+        c = a.c_contiguous if isinstance(a, memoryview) else a.flags.c_contiguous
+        if u._PYPY:
+            assert c, (a.shape, a.strides)
+        b = real(*args)
+        assert c, (a.shape, a.strides)
+        if len(args) == 3 and args[2]:
+            assert not a.readonly if isinstance(a, memoryview) else a.flags.writeable
+        seen.append(a.shape)
+        return b
+
+    monkeypatch.setattr(u, "_fb", checked)
+    return seen

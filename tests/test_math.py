@@ -206,6 +206,65 @@ def test_python_scalars_promote_as_numpy_2(op):
 
 
 @pytest.mark.parametrize("op", BINARY, ids=ids)
+def test_binary_fast_path_layouts(op, fast_path_buffers):
+    """Contiguous pairs, scalars on either side and every other layout of
+    inputs and out= (views, Fortran order, read-only, mismatched shapes or
+    dtypes, 0-d) give NumPy's answer or error; C only ever sees C-contiguous
+    buffers (the fixture asserts it)."""
+    import corewise._ufunc as u
+    f = u.make_binary(op)  # binds the checked from_buffer
+    rng = np.random.default_rng(11)
+    a = rng.uniform(0.5, 4, (6, 8))
+    b = rng.uniform(0.5, 4, (6, 8))
+    pairs = [(a, b), (a, 2.5), (2.5, a), (a.T, b.T), (a[::2], b[::2]), (a, b[:, ::-1]),
+             (np.asfortranarray(a), b), (a, b[0]), (a[:, :1], b), (a.astype(np.float32), b),
+             (a.astype(np.float32), b.astype(np.float32)), (a.astype(np.float32), 2.5),
+             (np.array(1.5), np.array(2.5)), (np.array(1.5), 2.5)]
+    with np.errstate(all="ignore"):
+        for x, y in pairs:
+            compare(op, lambda: f(x, y), lambda: op.ufunc(x, y))
+            shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+            odt = op.ufunc(x, y).dtype
+            # the last: a cast on the way out (float64 -> float32)
+            for out in (np.empty(shape, odt), np.empty(shape, odt, order="F"),
+                        np.empty(shape[::-1], odt).T,
+                        np.empty(shape, np.float32 if odt == np.float64 else odt)):
+                want = out.copy()
+                assert f(x, y, out=out) is out
+                compare(op, lambda: out, lambda: op.ufunc(x, y, out=want))
+            ro = np.zeros(shape, odt)
+            ro.flags.writeable = False
+            with pytest.raises(ValueError, match="read-only"):
+                f(x, y, out=ro)
+            assert not ro.any()
+        with pytest.raises(ValueError, match=r"\(6, 8\) \(8, 6\)"):
+            f(a, a.T.copy())
+    assert fast_path_buffers
+
+
+@pytest.mark.parametrize("op", BINARY, ids=ids)
+def test_python_float_overflowing_float32(op):
+    """A Python float beyond float32's range beside a float32 array: NumPy
+    casts it to inf and warns "overflow encountered in cast" -- so does
+    corewise, on the fast path (contiguous array) and the general one."""
+    import warnings
+    x = np.array([0.5, 1.5, -2.0, 3.0], np.float32)
+    lim = 3.4028235677973366e38  # FLT_MAX + half an ulp: rounds to inf
+    for v in (1e300, -1e300, lim, -lim, np.nextafter(lim, 0), np.inf, np.nan):
+        for arr in (x, x[::-1]):
+            for args in ((arr, v), (v, arr)):
+                with warnings.catch_warnings(record=True) as wn:
+                    warnings.simplefilter("always")
+                    want = op.ufunc(*args)
+                with warnings.catch_warnings(record=True) as wc:
+                    warnings.simplefilter("always")
+                    got = fn(op)(*args)
+                assert [str(w.message) for w in wc] == [str(w.message) for w in wn], (v, args)
+                with np.errstate(all="ignore"):
+                    compare(op, lambda: got, lambda: want)
+
+
+@pytest.mark.parametrize("op", BINARY, ids=ids)
 def test_unbroadcastable_shapes_name_both(op):
     with pytest.raises(ValueError, match=re.escape(f"corewise.{op.name}") + r".*\(3,\) \(4,\)"):
         fn(op)(np.ones(3), np.ones(4))
