@@ -6,6 +6,8 @@ PY ?= python3
 VENV ?= .venv/$(notdir $(PY))
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest workers (pytest-xdist): one per core; JOBS=0 runs in one process
+JOBS ?= auto
 BENCH_ARGS ?=
 
 .PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run
@@ -14,7 +16,7 @@ bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 info: install
 	$(BIN)/python -m corewise info
@@ -63,7 +65,7 @@ asan-build:
 
 asan-run:
 	rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
-	$(SAN_ENV) $(SAN_VENV)/bin/python -m pytest $(SAN_PYTEST_ARGS); rc=$$?; \
+	$(SAN_ENV) $(SAN_VENV)/bin/python -m pytest -n $(JOBS) $(SAN_PYTEST_ARGS); rc=$$?; \
 	if [ -n "$$(ls $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; echo "asan: sanitizer reports above"; exit 1; fi; \
 	echo "asan: 0 sanitizer reports"; exit $$rc
 

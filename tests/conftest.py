@@ -14,14 +14,14 @@ settings.register_profile(
     "ci", deadline=None, max_examples=300, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture])
-# CI's second stages (PyPy, and ASan beside it): every test still runs, with
+# CI's second and third stages (PyPy; ASan): every test still runs, with
 # fewer examples; the CPython stage runs the full 300
 settings.register_profile(
-    "light", deadline=None, max_examples=75,
+    "light", deadline=None, max_examples=50,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture])
 settings.register_profile(
-    "sanitizer", deadline=None, max_examples=30,
+    "sanitizer", deadline=None, max_examples=15,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
