@@ -47,7 +47,10 @@ typedef enum {
 } cw_fpe_policy;
 
 typedef enum {
-    CW_MAXDIMS = 64
+    CW_MAXDIMS = 64,      /* dimensions of an n-d call (NumPy's NPY_MAXDIMS) */
+    CW_MAX_OPERANDS = 64  /* arrays one n-d walk visits together, output included:
+                             the bound of cw_nd_walk's per-operand arrays; the
+                             facade refuses a call that would need more */
 } cw_limits;
 
 /* One row of the operation table (csrc/ops.def), exported for the facade. */

@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "cw_internal.h"   /* corewise.h: CW_MAXDIMS, CW_MAX_OPERANDS */
 
 #define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
     static inline T cw_e_rem_##SUF(T a, T b)                                  \
@@ -103,7 +104,8 @@ static inline int cw_e_cmp_us(uint64_t a, int64_t b)
 /* Visit elements [lo, hi) of the C-order flattening of an ndim-dimensional
  * iteration space over nptr arrays (byte strides, row k of strides belongs
  * to array k): run(count, pointers, innermost strides, ctx) once per run
- * along the last dimension. */
+ * along the last dimension.  1 <= ndim <= CW_MAXDIMS and
+ * nptr <= CW_MAX_OPERANDS: the caller checks both. */
 typedef void (*cw_e_run_fn)(ptrdiff_t cnt, char **p, const ptrdiff_t *s, void *ctx);
 
 static inline void cw_nd_walk(ptrdiff_t lo, ptrdiff_t hi, int ndim,
@@ -112,9 +114,9 @@ static inline void cw_nd_walk(ptrdiff_t lo, ptrdiff_t hi, int ndim,
                               cw_e_run_fn run, void *ctx)
 {
     const int last = ndim - 1;
-    ptrdiff_t idx[64];
-    char *p[64];
-    ptrdiff_t inner[64];
+    ptrdiff_t idx[CW_MAXDIMS];
+    char *p[CW_MAX_OPERANDS];
+    ptrdiff_t inner[CW_MAX_OPERANDS];
     ptrdiff_t rem = lo;
     for (int d = last; d >= 0; d--) {
         idx[d] = rem % shape[d];

@@ -35,7 +35,10 @@ from ._ufunc import (OPS, _KIND_NAMES, _addr, _internal_overlap, _needs_input_co
 MAX_CHARS = 5000      # expression length
 MAX_NODES = 1000      # AST nodes
 MAX_DEPTH = 200       # nesting
-MAX_INPUTS = 60       # distinct operands (the n-d walk handles 64 pointers)
+# operand slots of one call, output included (one per name and dtype it is
+# read at: a Python scalar beside float32 and float64 arrays takes two);
+# the C n-d walk's bound, named once in corewise.h
+MAX_OPERANDS = lib.CW_MAX_OPERANDS
 _DRIVER = int(_ffi.cast("uintptr_t", lib.cw_parallel_driver()))
 
 
@@ -131,8 +134,6 @@ class _Parser:
             if n.startswith("__"):
                 raise _err(f"name {n!r} is not allowed (dunder names are refused)")
             if n not in self.names:
-                if len(self.names) >= MAX_INPUTS:
-                    raise _err(f"too many distinct names (more than {MAX_INPUTS})")
                 self.names.append(n)
             return ("name", n)
         if t is ast.BinOp:
@@ -330,6 +331,11 @@ class Plan:
         key = (name, dt if weak else None)
         k = self._slot.get(key)
         if k is None:
+            if len(self.slots) + 1 >= MAX_OPERANDS:
+                raise _err(f"too many operands: the expression reads more than "
+                           f"{MAX_OPERANDS - 1} (name, dtype) pairs, and one call takes at "
+                           f"most {MAX_OPERANDS} operands, the output included (a Python "
+                           "scalar read at two dtypes counts twice)")
             k = self._slot[key] = len(self.slots)
             self.slots.append((name, dt, weak))
         return f"x{k}"

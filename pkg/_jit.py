@@ -147,9 +147,9 @@ def _build(name, source, cdef, d, path, cc, cflags, ldflags):
             raise CompilerError(f"corewise.evaluate: cannot run the C compiler {cc[0]!r} ({exc}); "
                                 "evaluate needs a C compiler at run time") from None
         if r.returncode:
-            tail = (r.stderr or r.stdout).strip()[-2000:]
+            head = (r.stderr or r.stdout).strip()[:2000]    # the first error
             raise CompilerError(f"corewise.evaluate: the C compiler failed on the generated "
-                                f"code (exit {r.returncode}):\n{tail}")
+                                f"code (exit {r.returncode}):\n{head}")
         os.replace(so_tmp, path)  # atomic: readers see the old file or the new one
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

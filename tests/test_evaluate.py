@@ -553,3 +553,64 @@ def test_multiprocessing_pool(tmp_path):
     with ctx.Pool(3) as pool:
         assert all(pool.map(_mp_worker, [(str(tmp_path), text)] * 3))
     assert len(_so_files(tmp_path)) == 1
+
+
+# ---- the operand limit ------------------------------------------------------------------
+
+def _scalar_pairs(k, x, y, extra=0):
+    """An expression reading k Python scalars at both x's and y's dtype (two
+    operand slots each), plus ``extra`` scalars read at x's dtype only."""
+    env = {f"s{j}": float(j + 1) for j in range(k + extra)}
+    env["x"], env["y"] = x, y
+    terms = [f"(x*s{j} + y*s{j})" for j in range(k)] + [f"x*s{k + j}" for j in range(extra)]
+    return " + ".join(terms), env
+
+
+def _layouts():
+    base32, base64 = np.arange(200, dtype=np.float32), np.arange(200.0)
+    return {"contiguous": (base32[:100], base64[:100]),
+            "strided": (base32[::2], base64[::2])}
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_operand_limit_counts_slots_not_names(layout):
+    """A Python scalar beside float32 and float64 arrays takes two operand
+    slots: 31 such names overflowed the n-d walk's 64 pointers (a stack
+    overwrite, then a hang).  The limit is CW_MAX_OPERANDS, output included,
+    counted in slots, and a call over it is a ValueError naming it."""
+    x, y = _layouts()[layout]
+    assert _evaluate.MAX_OPERANDS == 64
+    text, env = _scalar_pairs(31, x, y)             # 62 + x + y = 64 inputs, + the output
+    with pytest.raises(ValueError, match=r"corewise\.evaluate: too many operands.*64"):
+        cw.evaluate(text, local_dict=env)
+    text, env = _scalar_pairs(30, x, y, extra=2)    # 60 + 2 + x + y = 64 inputs: one over
+    with pytest.raises(ValueError, match="too many operands"):
+        cw.evaluate(text, local_dict=env)
+    text, env = _scalar_pairs(30, x, y, extra=1)    # 63 inputs + the output: exactly the limit
+    same_values(cw.evaluate(text, local_dict=env), eval(text, {}, env))
+
+
+@settings(max_examples=12)
+@given(data=st.data(), k=st.integers(1, 33), extra=st.integers(0, 3),
+       threads=st.integers(1, 3))
+def test_many_names_dtypes_and_layouts(data, k, extra, threads, tiny_threshold):
+    """Many names at several dtypes, in many layouts, near and over the
+    operand limit: NumPy's answer or the limit's ValueError -- never a
+    memory error (make asan runs this under ASan)."""
+    n = data.draw(st.integers(0, 40))
+
+    def operand(shape):
+        dt = data.draw(st.sampled_from([F32, F64, np.dtype(np.int32)]))
+        return in_layout(data.draw, data.draw(hnp.arrays(dt, shape, elements=st.integers(-8, 8))))
+    x, y = operand((n,)), operand(data.draw(st.sampled_from([(n,), (3, n)])))
+    text, env = _scalar_pairs(k, x, y, extra)
+    at = {np.result_type(a.dtype, 1.0) for a in (x, y)}   # the dtypes a scalar is read at
+    slots = k * len(at) + extra + 2
+    if slots + 1 > _evaluate.MAX_OPERANDS:
+        with pytest.raises(ValueError, match="too many operands"):
+            cw.evaluate(text, local_dict=env)
+        return
+    with np.errstate(all="ignore"), cw.threads(threads):
+        want = eval(text, {}, env)
+        got = cw.evaluate(text, local_dict=env)
+    same_values(got, want)
