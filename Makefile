@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 JOBS ?= auto
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run
+.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run build-check
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -20,6 +20,16 @@ test: install
 
 info: install
 	$(BIN)/python -m corewise info
+
+# the PEP 517 build (pip wheel, verbose) must print no setuptools
+# deprecation or backend warning
+build-check: $(VENV)/.deps
+	mkdir -p build
+	$(BIN)/python -m pip wheel -v --no-deps -w build/wheel-check . >build/wheel-check.log 2>&1 \
+	    || { cat build/wheel-check.log; exit 1; }
+	if grep -iE "deprecat|BuildBackendWarning" build/wheel-check.log; then \
+	    echo "build-check: the build printed the warnings above"; exit 1; fi
+	@echo "build-check: no deprecation warning"
 
 # Always rebuild and reinstall: the C sources may have changed.
 install: $(VENV)/.deps
