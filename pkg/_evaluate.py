@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from . import _jit
+from . import _cgen, _jit
 from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
@@ -458,75 +458,12 @@ class Plan:
 
     # C source
     def source(self, store, layout):
-        nin = len(self.slots)
-        types = [_CTYPES[dt][0] for _, dt, _ in self.slots]
-        ty = _CTYPES[store][0]
-        params = "".join(f"{t} x{k}, " for k, t in enumerate(types))
-        body = _cast(self.root.code, self.root.dt, store)
-        np_ = nin + 1
-        out = ["#define CW_EVAL_JIT 1", "#include <stddef.h>", "#include <stdint.h>",
-               "#include <string.h>",
-               "#include <math.h>", '#include "cw_internal.h"', '#include "cw_scalar.h"',
-               '#include "cw_eval.h"', "",
-               f"static inline {ty} cw_expr({params}int *err)",
-               "{", "    (void)err;", f"    return {body};", "}", ""]
-        call = "drv_t drv = (drv_t)driver;"
-        out.append("typedef __typeof__(&cw_parallel_run) drv_t;")
-        if layout == "n":
-            out += [
-                f"typedef struct {{ char *p[{np_}]; const ptrdiff_t *shape; const ptrdiff_t *st;"
-                " int ndim; int err; } cw_ctx;",
-                "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
-                "    cw_ctx *c = (cw_ctx *)v;",
-                "    for (ptrdiff_t i = 0; i < n; i++) {"]
-            for k, t in enumerate(types):
-                out.append(f"        {t} x{k}; memcpy(&x{k}, p[{k}] + i * s[{k}], sizeof x{k});")
-            args = "".join(f"x{k}, " for k in range(nin))
-            out += [f"        {ty} y = cw_expr({args}&c->err);",
-                    f"        memcpy(p[{nin}] + i * s[{nin}], &y, sizeof y);", "    }", "}",
-                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
-                    "    cw_ctx *c = (cw_ctx *)v;",
-                    f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {np_}, c->p, c->st, cw_run, c);",
-                    "}",
-                    "int cw_eval(uintptr_t driver, int cost, int ndim, const ptrdiff_t *shape,"
-                    " const ptrdiff_t *st, char **p)", "{", f"    {call}",
-                    "    ptrdiff_t n = 1;",
-                    "    for (int d = 0; d < ndim; d++) n *= shape[d];",
-                    "    cw_ctx c;", f"    for (int k = 0; k < {np_}; k++) c.p[k] = p[k];",
-                    "    c.shape = shape; c.st = st; c.ndim = ndim; c.err = 0;",
-                    "    int rc = drv(n, cost, cw_block, &c);",
-                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
-            cdef = ("int cw_eval(uintptr_t, int, int, const ptrdiff_t *, const ptrdiff_t *,"
-                    " char **);")
-        else:
-            out += [f"typedef struct {{ char *p[{np_}]; int err; }} cw_ctx;",
-                    f"CW_DISPATCH static void cw_loop(ptrdiff_t n, char **p, int *err)", "{"]
-            args = []
-            for k, (t, lay) in enumerate(zip(types, layout)):
-                if lay == "s":
-                    out.append(f"    const {t} s{k} = *(const {t} *)p[{k}];")
-                    args.append(f"s{k}")
-                else:
-                    out.append(f"    const {t} *a{k} = (const {t} *)p[{k}];")
-                    args.append(f"a{k}[i]")
-            out += [f"    {ty} *y = ({ty} *)p[{nin}];", "#pragma GCC ivdep",
-                    "    for (ptrdiff_t i = 0; i < n; i++)",
-                    f"        y[i] = cw_expr({''.join(a + ', ' for a in args)}err);", "}",
-                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
-                    "    cw_ctx *c = (cw_ctx *)v;", f"    char *p[{np_}];"]
-            for k, (t, lay) in enumerate(zip(types, layout)):
-                off = "" if lay == "s" else f" + lo * (ptrdiff_t)sizeof({t})"
-                out.append(f"    p[{k}] = c->p[{k}]{off};")
-            out += [f"    p[{nin}] = c->p[{nin}] + lo * (ptrdiff_t)sizeof({ty});",
-                    "    cw_loop(hi - lo, p, &c->err);", "}"]
-            ptrs = "".join(f", char *p{k}" for k in range(np_))
-            out += [f"int cw_eval(uintptr_t driver, int cost, ptrdiff_t n{ptrs})", "{",
-                    f"    {call}", "    cw_ctx c;"]
-            out += [f"    c.p[{k}] = p{k};" for k in range(np_)]
-            out += ["    c.err = 0;", "    int rc = drv(n, cost, cw_block, &c);",
-                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
-            cdef = f"int cw_eval(uintptr_t, int, ptrdiff_t{', char *' * np_});"
-        return "\n".join(out) + "\n", cdef
+        """(C source, cdef) of the module for output dtype ``store`` and
+        ``layout`` ("n", or "c"/"s" per operand slot; see _cgen)."""
+        return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
+                                 _CTYPES[store][0],
+                                 _cast(self.root.code, self.root.dt, store), layout,
+                                 err_status="CW_EINTPOW")
 
     def module(self, store, layout):
         key = (store, layout)
