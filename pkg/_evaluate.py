@@ -13,10 +13,11 @@ Flow of a call:
      same helpers as every other corewise function (_ufunc.py); the layout
      class is "contiguous" (each operand contiguous or a scalar) or "n-d
      strided";
-  4. the module for (plan, layout) comes from _jit (memory, disk, or a
-     fresh build) and runs on the package's parallel driver, so thread count,
-     serial threshold, fork safety and floating-point error reporting are
-     those of every corewise function (_errors.check).
+  4. the module for (plan, layout): C from _cgen (Plan.source), compiled
+     by _compiler (memory cache, disk cache, or a fresh build); it runs on
+     the package's parallel driver, so thread count, serial threshold, fork
+     safety and floating-point error reporting are those of every corewise
+     function (_errors.check).
 """
 import ast
 import math
@@ -25,7 +26,7 @@ import sys
 
 import numpy as np
 
-from . import _cgen, _jit
+from . import _cgen, _compiler
 from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
@@ -469,7 +470,8 @@ class Plan:
         key = (store, layout)
         m = self._modules.get(key)
         if m is None:
-            m = self._modules[key] = _jit.compiled(*self.source(store, layout))
+            src, cdef = self.source(store, layout)
+            m = self._modules[key] = _compiler.compiled(src, cdef, "evaluate", "expression")
         return m
 
 
