@@ -324,7 +324,6 @@ class Plan:
             r = _V(self.emit(r, dt), dt)
         self.res_dt = supported(r.dt, "result")
         self.root = r
-        self.parsed = parsed
         self._modules = {}
 
     # operands
