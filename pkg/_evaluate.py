@@ -317,7 +317,7 @@ class Plan:
         self.slots = []       # (name, dtype, weak)
         self._slot = {}
         self.cost = 1
-        self.uses_err = False
+        self.uses_err = False  # an integer power: the module gets the error flag (CW_EINTPOW)
         r = self.gen(parsed.tree)
         if isinstance(r, _W):
             dt = np.result_type(r.value if r.value is not None else _WEAK_REP[r.py])
@@ -463,7 +463,7 @@ class Plan:
         return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
                                  _CTYPES[store][0],
                                  _cast(self.root.code, self.root.dt, store), layout,
-                                 err_status="CW_EINTPOW")
+                                 err_status="CW_EINTPOW" if self.uses_err else None)
 
     def module(self, store, layout):
         key = (store, layout)
