@@ -455,6 +455,16 @@ def test_generated_c_holds_no_user_text():
     assert (4.1).hex() in src
 
 
+def test_error_flag_only_where_an_integer_power_sets_it():
+    i64 = np.dtype(np.int64)
+    for text, sig, flag in (("sqrt(a*a + b*b)", ((F64, False), (F64, False)), False),
+                            ("a ** b", ((i64, False), (i64, False)), True)):
+        plan = _evaluate.Plan(_evaluate.parse(text), sig)
+        for layout in ("n", ("c", "s")):
+            src, _ = plan.source(plan.res_dt, layout)
+            assert ("int *err" in src) == flag and ("CW_EINTPOW" in src) == flag
+
+
 # ---- the compile cache -----------------------------------------------------------
 
 def _unique_expr():
