@@ -13,10 +13,11 @@ Flow of a call:
      same helpers as every other corewise function (_ufunc.py); the layout
      class is "contiguous" (each operand contiguous or a scalar) or "n-d
      strided";
-  4. the module for (plan, layout) comes from _jit (memory, disk, or a
-     fresh build) and runs on the package's parallel driver, so thread count,
-     serial threshold, fork safety and floating-point error reporting are
-     those of every corewise function (_errors.check).
+  4. the module for (plan, layout): C from _cgen (Plan.source), compiled
+     by _compiler (memory cache, disk cache, or a fresh build); it runs on
+     the package's parallel driver, so thread count, serial threshold, fork
+     safety and floating-point error reporting are those of every corewise
+     function (_errors.check).
 """
 import ast
 import math
@@ -25,7 +26,7 @@ import sys
 
 import numpy as np
 
-from . import _jit
+from . import _cgen, _compiler
 from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
@@ -316,14 +317,13 @@ class Plan:
         self.slots = []       # (name, dtype, weak)
         self._slot = {}
         self.cost = 1
-        self.uses_err = False
+        self.uses_err = False  # an integer power: the module gets the error flag (CW_EINTPOW)
         r = self.gen(parsed.tree)
         if isinstance(r, _W):
             dt = np.result_type(r.value if r.value is not None else _WEAK_REP[r.py])
             r = _V(self.emit(r, dt), dt)
         self.res_dt = supported(r.dt, "result")
         self.root = r
-        self.parsed = parsed
         self._modules = {}
 
     # operands
@@ -458,81 +458,19 @@ class Plan:
 
     # C source
     def source(self, store, layout):
-        nin = len(self.slots)
-        types = [_CTYPES[dt][0] for _, dt, _ in self.slots]
-        ty = _CTYPES[store][0]
-        params = "".join(f"{t} x{k}, " for k, t in enumerate(types))
-        body = _cast(self.root.code, self.root.dt, store)
-        np_ = nin + 1
-        out = ["#define CW_EVAL_JIT 1", "#include <stddef.h>", "#include <stdint.h>",
-               "#include <string.h>",
-               "#include <math.h>", '#include "cw_internal.h"', '#include "cw_scalar.h"',
-               '#include "cw_eval.h"', "",
-               f"static inline {ty} cw_expr({params}int *err)",
-               "{", "    (void)err;", f"    return {body};", "}", ""]
-        call = "drv_t drv = (drv_t)driver;"
-        out.append("typedef __typeof__(&cw_parallel_run) drv_t;")
-        if layout == "n":
-            out += [
-                f"typedef struct {{ char *p[{np_}]; const ptrdiff_t *shape; const ptrdiff_t *st;"
-                " int ndim; int err; } cw_ctx;",
-                "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
-                "    cw_ctx *c = (cw_ctx *)v;",
-                "    for (ptrdiff_t i = 0; i < n; i++) {"]
-            for k, t in enumerate(types):
-                out.append(f"        {t} x{k}; memcpy(&x{k}, p[{k}] + i * s[{k}], sizeof x{k});")
-            args = "".join(f"x{k}, " for k in range(nin))
-            out += [f"        {ty} y = cw_expr({args}&c->err);",
-                    f"        memcpy(p[{nin}] + i * s[{nin}], &y, sizeof y);", "    }", "}",
-                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
-                    "    cw_ctx *c = (cw_ctx *)v;",
-                    f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {np_}, c->p, c->st, cw_run, c);",
-                    "}",
-                    "int cw_eval(uintptr_t driver, int cost, int ndim, const ptrdiff_t *shape,"
-                    " const ptrdiff_t *st, char **p)", "{", f"    {call}",
-                    "    ptrdiff_t n = 1;",
-                    "    for (int d = 0; d < ndim; d++) n *= shape[d];",
-                    "    cw_ctx c;", f"    for (int k = 0; k < {np_}; k++) c.p[k] = p[k];",
-                    "    c.shape = shape; c.st = st; c.ndim = ndim; c.err = 0;",
-                    "    int rc = drv(n, cost, cw_block, &c);",
-                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
-            cdef = ("int cw_eval(uintptr_t, int, int, const ptrdiff_t *, const ptrdiff_t *,"
-                    " char **);")
-        else:
-            out += [f"typedef struct {{ char *p[{np_}]; int err; }} cw_ctx;",
-                    f"CW_DISPATCH static void cw_loop(ptrdiff_t n, char **p, int *err)", "{"]
-            args = []
-            for k, (t, lay) in enumerate(zip(types, layout)):
-                if lay == "s":
-                    out.append(f"    const {t} s{k} = *(const {t} *)p[{k}];")
-                    args.append(f"s{k}")
-                else:
-                    out.append(f"    const {t} *a{k} = (const {t} *)p[{k}];")
-                    args.append(f"a{k}[i]")
-            out += [f"    {ty} *y = ({ty} *)p[{nin}];", "#pragma GCC ivdep",
-                    "    for (ptrdiff_t i = 0; i < n; i++)",
-                    f"        y[i] = cw_expr({''.join(a + ', ' for a in args)}err);", "}",
-                    "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
-                    "    cw_ctx *c = (cw_ctx *)v;", f"    char *p[{np_}];"]
-            for k, (t, lay) in enumerate(zip(types, layout)):
-                off = "" if lay == "s" else f" + lo * (ptrdiff_t)sizeof({t})"
-                out.append(f"    p[{k}] = c->p[{k}]{off};")
-            out += [f"    p[{nin}] = c->p[{nin}] + lo * (ptrdiff_t)sizeof({ty});",
-                    "    cw_loop(hi - lo, p, &c->err);", "}"]
-            ptrs = "".join(f", char *p{k}" for k in range(np_))
-            out += [f"int cw_eval(uintptr_t driver, int cost, ptrdiff_t n{ptrs})", "{",
-                    f"    {call}", "    cw_ctx c;"]
-            out += [f"    c.p[{k}] = p{k};" for k in range(np_)]
-            out += ["    c.err = 0;", "    int rc = drv(n, cost, cw_block, &c);",
-                    "    return rc | (c.err ? CW_EINTPOW : 0);", "}"]
-            cdef = f"int cw_eval(uintptr_t, int, ptrdiff_t{', char *' * np_});"
-        return "\n".join(out) + "\n", cdef
+        """(C source, cdef) of the module for output dtype ``store`` and
+        ``layout`` ("n", or "c"/"s" per operand slot; see _cgen)."""
+        return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
+                                 _CTYPES[store][0],
+                                 _cast(self.root.code, self.root.dt, store), layout,
+                                 err_status="CW_EINTPOW" if self.uses_err else None)
 
     def module(self, store, layout):
         key = (store, layout)
         m = self._modules.get(key)
         if m is None:
-            m = self._modules[key] = _jit.compiled(*self.source(store, layout))
+            src, cdef = self.source(store, layout)
+            m = self._modules[key] = _compiler.compiled(src, cdef, "evaluate", "expression")
         return m
 
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import corewise as cw
-from corewise import _evaluate, _jit
+from corewise import _compiler, _evaluate
 from corewise._ufunc import OPS
 
 from oracle import assert_same, elements, specials
@@ -378,9 +378,9 @@ def test_results_do_not_depend_on_threads(tiny_threshold):
 def test_same_structure_shares_a_module():
     a = b = x = y = np.arange(4.0)  # noqa: F841
     cw.evaluate("sqrt(a*a + b*b)")
-    n = len(_jit._loaded)
+    n = len(_compiler._loaded)
     cw.evaluate("sqrt(x*x + y*y)")
-    assert len(_jit._loaded) == n
+    assert len(_compiler._loaded) == n
 
 
 # ---- safety ------------------------------------------------------------------
@@ -455,6 +455,16 @@ def test_generated_c_holds_no_user_text():
     assert (4.1).hex() in src
 
 
+def test_error_flag_only_where_an_integer_power_sets_it():
+    i64 = np.dtype(np.int64)
+    for text, sig, flag in (("sqrt(a*a + b*b)", ((F64, False), (F64, False)), False),
+                            ("a ** b", ((i64, False), (i64, False)), True)):
+        plan = _evaluate.Plan(_evaluate.parse(text), sig)
+        for layout in ("n", ("c", "s")):
+            src, _ = plan.source(plan.res_dt, layout)
+            assert ("int *err" in src) == flag and ("CW_EINTPOW" in src) == flag
+
+
 # ---- the compile cache -----------------------------------------------------------
 
 def _unique_expr():
@@ -522,13 +532,13 @@ def test_concurrent_first_calls_processes(tmp_path):
 def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("CC", "/nonexistent/cc")
-    _jit._config.cache_clear()
+    _compiler._config.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="no C compiler"):
             cw.evaluate(_unique_expr(), {"a": np.ones(2), "b": np.ones(2)})
     finally:
         monkeypatch.undo()
-        _jit._config.cache_clear()
+        _compiler._config.cache_clear()
     assert os.listdir(tmp_path) == []
 
 

@@ -1,24 +1,31 @@
-"""Run-time compilation of generated C (corewise.evaluate), with caches.
+"""The run-time C compiler: generated C + its cdef -> a loaded cffi module.
 
-A generated source becomes a cffi API-mode extension module: cffi writes
-the C wrapper (``ffi.emit_c_code``, which never changes the working
-directory), and the C compiler that built Python compiles it with the flags
-corewise itself was built with (``corewise/include/build.json``, written at
-install time) plus ``-fwrapv -ffp-contract=off``, against the installed headers of csrc/
-(``corewise/include``: the operation table and the scalar element functions).
-The compiler runs in a subprocess with its own working directory, so nothing
-process-global changes.
+Callers (corewise.evaluate; code generated through _cgen) hand over a
+complete C source and the cdef of its exported functions, and get back the
+``(ffi, lib)`` of a cffi API-mode extension module built from them, through
+two caches.  The caller names itself (``who``, what it compiles: ``unit``),
+so errors read as that caller's: "corewise.evaluate: no C compiler found ...".
+
+Building: cffi writes the C wrapper (``ffi.emit_c_code``, which never
+changes the working directory), and the C compiler that built Python
+compiles it with the flags corewise itself was built with
+(``corewise/include/build.json``, written at install time) plus ``-fwrapv
+-ffp-contract=off``, against the installed headers of csrc/
+(``corewise/include``: the operation table, the scalar element functions,
+the evaluate helpers).  The compiler runs in a subprocess with its own
+working directory, so nothing process-global changes.
 
 Caches: in memory (key -> loaded module), in front of a disk cache in
 ``$COREWISE_CACHE_DIR``, else ``$XDG_CACHE_HOME/corewise``, else
 ``~/.cache/corewise``.  The key is a hash of everything that affects the
-binary: the generated source and its cdef, the installed headers, the flags,
-the compiler (path, size, mtime), the corewise version and the Python
-implementation/ABI.  A module is built in a private temporary directory
-inside the cache directory and moved into place with an atomic rename, so
-concurrent first calls from threads or processes never see a partial file
-(two processes may both build it; the last rename wins, and both files are
-complete and identical in behaviour).
+binary: the source and its cdef, the installed headers, the flags, the
+compiler (path, size, mtime), the corewise version and the Python
+implementation/ABI.  Concurrency: a module is built in a private temporary
+directory inside the cache directory and moved into place with an atomic
+rename, so concurrent first calls from threads or processes never see a
+partial file (two processes may both build it; the last rename wins, and
+both files are complete and identical in behaviour); within a process a lock
+makes racing threads build and load it once.
 """
 import functools
 import hashlib
@@ -48,6 +55,15 @@ class CompilerError(RuntimeError):
     """The run-time C build failed (no compiler, or it rejected the code)."""
 
 
+class _Unavailable(Exception):
+    """No usable tool chain (raised by the cached _config, which knows no
+    caller); compiled() words it for its caller."""
+
+    def __init__(self, missing, detail):
+        super().__init__(missing, detail)
+        self.missing, self.detail = missing, detail
+
+
 def cache_dir():
     d = os.environ.get("COREWISE_CACHE_DIR")
     if d:
@@ -62,16 +78,11 @@ def _config():
         with open(os.path.join(INCLUDE, "build.json"), encoding="utf-8") as f:
             cfg = json.load(f)
     except OSError as exc:
-        raise CompilerError(
-            f"corewise.evaluate: the installed C headers are missing ({exc}); "
-            "reinstall corewise with `pip install .`") from None
+        raise _Unavailable("headers", exc) from None
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     exe = shutil.which(cc[0]) if cc else None
     if exe is None:
-        raise CompilerError(
-            f"corewise.evaluate: no C compiler found (looked for {cc[0] if cc else 'cc'!r}; "
-            "set CC to choose one): evaluate compiles each expression to C at run "
-            "time and needs a C compiler with OpenMP, e.g. `apt-get install gcc`")
+        raise _Unavailable("compiler", cc[0] if cc else "cc")
     real = os.path.realpath(exe)
     st = os.stat(real)
     headers = hashlib.sha256()
@@ -90,32 +101,48 @@ def _config():
     return cc, cflags, ldflags, identity
 
 
-def compiled(source, cdef):
+def compiled(source, cdef, who, unit):
     """The (ffi, lib) of the module built from ``source`` with ``cdef``,
-    from the in-memory cache, else the disk cache, else built now."""
+    from the in-memory cache, else the disk cache, else built now.
+
+    ``who``: the public name that compiles ("evaluate": messages start
+    "corewise.evaluate: "); ``unit``: what one module is built from
+    ("expression").  Failures raise CompilerError."""
     key = hashlib.sha256(json.dumps([source, cdef]).encode()).hexdigest()
     mod = _loaded.get(key)
     if mod is not None:
         return mod
-    cc, cflags, ldflags, identity = _config()
+    try:
+        cc, cflags, ldflags, identity = _config()
+    except _Unavailable as exc:
+        raise CompilerError(_unavailable(exc, who, unit)) from None
     full = hashlib.sha256((identity + key).encode()).hexdigest()[:40]
-    name = f"_cw_expr_{full}"
+    name = f"_cw_jit_{full}"
     with _lock:
         mod = _loaded.get(key)
         if mod is None:
             d = cache_dir()
             path = os.path.join(d, name + _EXT)
             if not os.path.exists(path):
-                _build(name, source, cdef, d, path, cc, cflags, ldflags)
+                _build(name, source, cdef, d, path, cc, cflags, ldflags, who)
             try:
                 m = _import(name, path)
             except ImportError:
                 # A damaged cache entry (e.g. an old file overwritten by hand):
                 # build afresh under the same name, once.
-                _build(name, source, cdef, d, path, cc, cflags, ldflags)
+                _build(name, source, cdef, d, path, cc, cflags, ldflags, who)
                 m = _import(name, path)
             mod = _loaded[key] = (m.ffi, m.lib)
     return mod
+
+
+def _unavailable(exc, who, unit):
+    if exc.missing == "headers":
+        return (f"corewise.{who}: the installed C headers are missing ({exc.detail}); "
+                "reinstall corewise with `pip install .`")
+    return (f"corewise.{who}: no C compiler found (looked for {exc.detail!r}; "
+            f"set CC to choose one): {who} compiles each {unit} to C at run "
+            "time and needs a C compiler with OpenMP, e.g. `apt-get install gcc`")
 
 
 def _import(name, path):
@@ -125,13 +152,13 @@ def _import(name, path):
     return m
 
 
-def _build(name, source, cdef, d, path, cc, cflags, ldflags):
+def _build(name, source, cdef, d, path, cc, cflags, ldflags, who):
     from cffi import FFI
     try:
         os.makedirs(d, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=name + ".", suffix=".tmp", dir=d)
     except OSError as exc:
-        raise CompilerError(f"corewise.evaluate: cannot use the cache directory {d!r} "
+        raise CompilerError(f"corewise.{who}: cannot use the cache directory {d!r} "
                             f"({exc}); set COREWISE_CACHE_DIR to a writable directory") from None
     try:
         ffi = FFI()
@@ -144,11 +171,11 @@ def _build(name, source, cdef, d, path, cc, cflags, ldflags):
         try:
             r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
         except OSError as exc:
-            raise CompilerError(f"corewise.evaluate: cannot run the C compiler {cc[0]!r} ({exc}); "
-                                "evaluate needs a C compiler at run time") from None
+            raise CompilerError(f"corewise.{who}: cannot run the C compiler {cc[0]!r} ({exc}); "
+                                f"{who} needs a C compiler at run time") from None
         if r.returncode:
             head = (r.stderr or r.stdout).strip()[:2000]    # the first error
-            raise CompilerError(f"corewise.evaluate: the C compiler failed on the generated "
+            raise CompilerError(f"corewise.{who}: the C compiler failed on the generated "
                                 f"code (exit {r.returncode}):\n{head}")
         os.replace(so_tmp, path)  # atomic: readers see the old file or the new one
     finally:
