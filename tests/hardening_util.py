@@ -6,6 +6,7 @@ without touching the tests.  An element-wise function ``corewise.<name>``
 mirrors ``numpy.<name>``: ``f(*inputs, out=None)``; its op descriptor (when
 it has one) gives the number of inputs and the accuracy contract."""
 import os
+import threading
 
 import numpy as np
 
@@ -104,8 +105,24 @@ def child_env(**extra):
     return env
 
 
-def bits_equal(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return (a.dtype == b.dtype and a.shape == b.shape
-            and np.array_equal(np.ascontiguousarray(a).view(np.uint8),
-                               np.ascontiguousarray(b).view(np.uint8)))
+
+def run_threads(work, n, timeout=120):
+    """work(i) for i in range(n), in n Python threads released together by
+    a barrier: fails on a hang (a thread still running after ``timeout``
+    seconds) or with the first exception a thread raised."""
+    barrier, errors = threading.Barrier(n), []
+
+    def run(i):
+        try:
+            barrier.wait()
+            work(i)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in ts), "a thread hung"
+    assert not errors, errors[0]

@@ -4,6 +4,7 @@ The oracle is NumPy evaluating the same expression tree with Python's
 operators (so Python scalars are weak, exactly as in the user's code).
 Compiles are cached for the whole session (conftest's COREWISE_CACHE_DIR),
 and hypothesis examples are kept few where each one compiles."""
+import functools
 import multiprocessing
 import os
 import subprocess
@@ -21,27 +22,14 @@ import corewise as cw
 from corewise import _compiler, _evaluate
 from corewise._ufunc import OPS
 
-from oracle import assert_same, elements, specials
+from oracle import assert_same, elements, in_layout, specials
 
 F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
 
 
-def same_values(got, want):
-    """Bitwise equal except that any NaN matches any NaN (payloads and
-    signs of NaN may differ between equally correct evaluation orders)."""
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape, \
-        (got.dtype, want.dtype, got.shape, want.shape)
-    if got.dtype.kind == "f":
-        gn, wn = np.isnan(got), np.isnan(want)
-        assert np.array_equal(gn, wn), "NaN positions differ"
-        got, want = np.where(gn, 0, got), np.where(wn, 0, want)
-        g = np.ascontiguousarray(got).view(f"u{got.itemsize}")
-        w = np.ascontiguousarray(want).view(f"u{want.itemsize}")
-        bad = np.flatnonzero(g != w)
-        assert bad.size == 0, f"differ at {bad[:5]}: {got.ravel()[bad[:5]]} vs {want.ravel()[bad[:5]]}"
-    else:
-        assert np.array_equal(got, want)
+# Bitwise except that any NaN matches any NaN (payloads and signs of NaN
+# may differ between equally correct evaluation orders).
+same_values = functools.partial(assert_same, policy="nan-equal", types=False)
 
 
 # ---- hypothesis expression trees --------------------------------------------
@@ -113,22 +101,6 @@ def numpy_eval(t, env):
                     numpy_eval(t[4], env), numpy_eval(t[5], env))
 
 
-def in_layout(draw, arr):
-    """The same values in a random memory layout (C, Fortran, strided,
-    reversed), read in place by evaluate."""
-    kind = draw(st.sampled_from(["C", "F", "step", "rev"]))
-    if kind == "F" or arr.ndim == 0:
-        return np.asfortranarray(arr)
-    if kind == "step":
-        big = np.empty(tuple(2 * n for n in arr.shape), arr.dtype)
-        view = big[tuple(slice(None, None, 2) for _ in arr.shape)]
-        view[...] = arr
-        return view
-    if kind == "rev":
-        return np.ascontiguousarray(arr[..., ::-1])[..., ::-1]
-    return arr
-
-
 @st.composite
 def operands(draw, names=NAMES):
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
@@ -138,7 +110,7 @@ def operands(draw, names=NAMES):
         sub = tuple(1 if draw(st.integers(0, 3)) == 0 else s for s in shape)
         sub = sub[draw(st.integers(0, len(sub))):]
         a = draw(hnp.arrays(dt, sub, elements=elements(dt)))
-        env[n] = in_layout(draw, a)
+        env[n] = draw(in_layout(a))
     return env
 
 
@@ -611,7 +583,7 @@ def test_many_names_dtypes_and_layouts(data, k, extra, threads, tiny_threshold):
 
     def operand(shape):
         dt = data.draw(st.sampled_from([F32, F64, np.dtype(np.int32)]))
-        return in_layout(data.draw, data.draw(hnp.arrays(dt, shape, elements=st.integers(-8, 8))))
+        return data.draw(in_layout(data.draw(hnp.arrays(dt, shape, elements=st.integers(-8, 8)))))
     x, y = operand((n,)), operand(data.draw(st.sampled_from([(n,), (3, n)])))
     text, env = _scalar_pairs(k, x, y, extra)
     at = {np.result_type(a.dtype, 1.0) for a in (x, y)}   # the dtypes a scalar is read at

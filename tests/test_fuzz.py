@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 import corewise as cw
 from corewise._lib import lib
 from hardening_util import FUNCS
+from oracle import assert_same
 
 # corewise refuses these input kinds (README, "What is there"); longdouble too.
 REFUSED_KINDS = set("OcUSVMm")
@@ -131,29 +132,10 @@ def _outcome(call):
 
 
 def _same(fn, got, want, prec=None):
-    """NumPy's answer: bitwise for exact functions; for the others within
-    the accuracy contract, in ULP of ``prec`` -- the precision the result
-    was computed in (a float32 result cast into a float64, longdouble or
-    complex out= keeps float32's ULP)."""
-    assert type(got) is type(want), (type(got), type(want))
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype,
-                                                                 got.shape, want.shape)
-    if got.dtype == object or got.dtype == LONGDOUBLE:  # (float64 results inside)
-        got, want = got.astype(np.float64), want.astype(np.float64)
-    if fn.max_ulp == 0 or got.dtype.kind not in "fc":
-        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
-                              np.ascontiguousarray(want).view(np.uint8)), (got, want)
-        return
-    prec = np.dtype(prec if prec is not None and np.dtype(prec).kind == "f" else got.dtype)
-    if prec.kind == "c":
-        prec = np.dtype(f"f{prec.itemsize // 2}")
-    for g, w in ((got.real, want.real), (got.imag, want.imag)) if got.dtype.kind == "c" \
-            else ((got, want),):
-        assert np.array_equal(np.isnan(g), np.isnan(w))
-        ok = ~np.isnan(w)
-        np.testing.assert_array_max_ulp(g[ok].astype(prec), w[ok].astype(prec),
-                                        maxulp=fn.max_ulp)
+    """NumPy's answer within fn's accuracy contract (oracle "ulp": bitwise
+    for exact functions), in ULP of ``prec`` -- the precision the result was
+    computed in; object and longdouble results hold float64 values."""
+    assert_same(got, want, "ulp", ulp=fn.max_ulp, prec=prec, via_float64=(object, LONGDOUBLE))
 
 
 def _numpy_out_bug(fn, build, out, want):

@@ -9,6 +9,7 @@ import pytest
 
 import corewise as cw
 from corewise._lib import lib
+from hardening_util import run_threads
 from oracle import assert_same
 
 
@@ -120,52 +121,58 @@ def test_eight_python_threads_concurrently():
     inputs = [rng.uniform(0, 1e6, size=(300 + i, 700)) for i in range(8)]
     views = [a if i % 2 else a[::-1, ::3] for i, a in enumerate(inputs)]
     wants = [np.sqrt(v) for v in views]
-    errors = []
-    barrier = threading.Barrier(8)
 
     def work(i):
-        try:
-            barrier.wait()
-            with cw.threads(1 + i % 3):
-                for _ in range(30):
-                    out = np.empty_like(wants[i])
-                    cw.sqrt(views[i], out=out)
-                    assert_same(out, wants[i])
-                    assert_same(cw.sqrt(views[i]), wants[i])
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        with cw.threads(1 + i % 3):
+            for _ in range(30):
+                out = np.empty_like(wants[i])
+                cw.sqrt(views[i], out=out)
+                assert_same(out, wants[i])
+                assert_same(cw.sqrt(views[i]), wants[i])
 
-    ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
-    assert not any(t.is_alive() for t in ts), "a thread hung"
-    assert not errors, errors[0]
+    run_threads(work, 8)
 
 
 def test_gil_is_released_during_kernels():
-    """Two Python threads run kernels at once: with the GIL held, the
-    second thread could not even start its call until the first returned."""
-    x = np.random.default_rng(1).uniform(size=1 << 24)
-    out = np.empty_like(x)
-    started, overlap = threading.Event(), []
+    """While one Python thread is inside a kernel, another runs Python.
+    Call i of the kernel thread computes sqrt(x * 4**i) = sqrt(x) * 2**i
+    (exactly) into the same out=, serially, first element first; the main
+    thread reads out[0] and then out[-1] with the GIL, and tells from each
+    value which call wrote it.  out[0] from a later call than out[-1] means
+    both reads happened inside that call -- impossible if the call held the
+    GIL.  No timing is involved: the kernel thread repeats its call (a fixed
+    number of times at most) until the main thread has seen that."""
+    n = 1 << 21
+    x = np.random.default_rng(1).uniform(1.0, 2.0, size=n)
+    first, last = np.sqrt(x[0]), np.sqrt(x[-1])
+    out, xs = np.zeros(n), np.empty(n)
+    stop, calls, inside = threading.Event(), [], []
 
-    def long_call():
-        started.set()
+    def kernels():
         with cw.threads(1):
-            for _ in range(5):
-                cw.sqrt(x, out=out)
+            for i in range(200):
+                np.multiply(x, 4.0 ** i, out=xs)
+                cw.sqrt(xs, out=out)
+                calls.append(i)
+                if stop.is_set():
+                    break
 
-    t = threading.Thread(target=long_call)
+    def writer(v, s):   # which call wrote v (-1: none yet)
+        return int(np.log2(v / s)) if v else -1
+
+    t = threading.Thread(target=kernels)
     t.start()
-    started.wait()
-    ticks = 0
-    while t.is_alive():   # the main thread keeps running Python meanwhile
-        ticks += 1
-        overlap.append(ticks)
-    t.join()
-    assert ticks > 100, ticks
+    try:
+        while t.is_alive() and not inside:
+            a = out[0]
+            b = out[-1]
+            if writer(a, first) > writer(b, last):
+                inside.append(writer(a, first))
+    finally:
+        stop.set()
+        t.join()
+    assert out[0] == first * 2.0 ** calls[-1] and out[-1] == last * 2.0 ** calls[-1]
+    assert inside, f"the main thread never ran Python inside any of {len(calls)} kernel calls"
 
 
 def test_spin_count_default_is_not_inherited_and_user_settings_win():

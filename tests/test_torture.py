@@ -3,24 +3,28 @@
 8 Python threads x the OpenMP team call every corewise function -- and
 every reduction, selection and evaluate expression -- on shared,
 read-only inputs and private outputs, in several layouts and sizes (below
-and above the serial threshold) and thread counts, for CW_TORTURE_SECONDS
-(default 3) seconds: every result must be bitwise equal to the function's
-serial result (and to NumPy's for 0-ULP functions), the inputs unchanged."""
+and above the serial threshold) and thread counts, CW_TORTURE_CALLS
+(default 3000, about 3 s on 2 cores) calls per Python thread: every result
+must be bitwise equal to the function's serial result (and to NumPy's for
+0-ULP functions), the inputs unchanged."""
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
 
 import corewise as cw
-from corewise._lib import lib
-from hardening_util import FUNCS, bits_equal, child_env, family_calls, inputs
+from corewise._lib import ffi, lib
+from hardening_util import FUNCS, child_env, family_calls, inputs, run_threads
+from oracle import same
 
-SECONDS = float(os.environ.get("CW_TORTURE_SECONDS", "3"))
+# calls per Python thread: 8 x 3000 take about 3 s on the project's 2-core machines
+CALLS = int(os.environ.get("CW_TORTURE_CALLS", "3000"))
+SHARE_CALLS = max(1, CALLS // 150)     # of a 1M-element sqrt, per thread (about 1.5 s)
 NTHREADS = 8
 PROCS = lib.cw_num_procs()
 
@@ -50,7 +54,7 @@ def _cases():
                         want = fn(*views)
                     if fn.max_ulp == 0:
                         with np.errstate(all="ignore"):
-                            assert bits_equal(want, fn.numpy(*views)), (fn, lay, dtype)
+                            assert same(want, fn.numpy(*views), types=False), (fn, lay, dtype)
                     cases.append((f"{fn}/{np.dtype(dtype)}/{shape}/{lay}", fn, views, want))
             # the other families (reductions, dot, selections, evaluate): one
             # input, compared with their own single-thread result
@@ -72,54 +76,35 @@ class _Family:
         return self.f(x)
 
 
-def _same_bits(got, want):
-    if isinstance(want, tuple):
-        return len(got) == len(want) and all(map(_same_bits, got, want))
-    return type(got) is type(want) and bits_equal(got, want)
-
-
 def test_eight_threads_times_team_every_function():
     cases = _cases()
-    stop_at = time.monotonic() + SECONDS
     calls = [0] * NTHREADS
-    errors = []
-    barrier = threading.Barrier(NTHREADS)
 
     def work(i):
         rng = np.random.default_rng(i)
-        try:
-            barrier.wait()
-            with np.errstate(all="ignore"):
-                while time.monotonic() < stop_at:
-                    label, fn, views, want = cases[rng.integers(len(cases))]
-                    nt = int(rng.integers(1, 5))
-                    with cw.threads(nt):
-                        if rng.integers(2) or isinstance(fn, _Family):
-                            got = fn(*views)
-                        else:
-                            got = np.full_like(want, -7.0)       # private output
-                            r = fn(*views, out=got)
-                            assert r is got, label
-                    if not _same_bits(got, want):
-                        raise AssertionError(f"{label} with {nt} threads: wrong result")
-                    calls[i] += 1
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        with np.errstate(all="ignore"):
+            for _ in range(CALLS):
+                label, fn, views, want = cases[rng.integers(len(cases))]
+                nt = int(rng.integers(1, 5))
+                with cw.threads(nt):
+                    if rng.integers(2) or isinstance(fn, _Family):
+                        got = fn(*views)
+                    else:
+                        got = np.full_like(want, -7.0)       # private output
+                        r = fn(*views, out=got)
+                        assert r is got, label
+                if not same(got, want):
+                    raise AssertionError(f"{label} with {nt} threads: wrong result")
+                calls[i] += 1
 
-    ts = [threading.Thread(target=work, args=(i,)) for i in range(NTHREADS)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(SECONDS + 120)
-    assert not any(t.is_alive() for t in ts), "a thread hung"
-    assert not errors, errors[0]
-    assert min(calls) > 0, calls
+    run_threads(work, NTHREADS, timeout=600)
+    assert calls == [CALLS] * NTHREADS, calls
     # the shared inputs were never written
     for _, _, views, _ in cases[:3]:
         assert not views[0].flags.writeable
     assert lib.cw_threads_busy() == 0
-    print(f"torture: {NTHREADS} threads x {SECONDS:g} s = {NTHREADS * SECONDS:g} "
-          f"thread-seconds, {sum(calls)} calls, {len(cases)} cases, all bitwise correct")
+    print(f"torture: {NTHREADS} threads x {CALLS} calls = {sum(calls)} calls, "
+          f"{len(cases)} cases, all bitwise correct")
 
 
 # ---- the nested-use rule -----------------------------------------------------------
@@ -136,36 +121,71 @@ def test_a_lone_call_gets_the_full_team():
     assert lib.cw_last_team_size() == 1       # below the threshold: serial
 
 
+# the parallel driver (the one evaluate's compiled code receives)
+_DRIVE = "int(*)(ptrdiff_t, int, void(*)(ptrdiff_t, ptrdiff_t, void *), void *)"
+
+
+@contextlib.contextmanager
+def _call_in_progress(nthreads):
+    """A corewise parallel call held open in another Python thread: the
+    package's parallel driver runs a block function whose first block waits
+    until the with-block ends, so the call's team holds ``nthreads`` threads
+    of the budget for exactly that long -- no timing involved."""
+    drive = ffi.cast(_DRIVE, lib.cw_parallel_driver())
+    entered, release = threading.Event(), threading.Event()
+    teams = []
+
+    @ffi.callback("void(ptrdiff_t, ptrdiff_t, void *)")
+    def block(lo, hi, ctx):
+        if lo == 0:
+            entered.set()
+            release.wait()
+
+    def run():
+        with cw.threads(nthreads):
+            drive(BIG.size, 1, block, ffi.NULL)
+            teams.append(lib.cw_last_team_size())
+
+    t = threading.Thread(target=run)
+    t.start()
+    try:
+        assert entered.wait(120), "the held call never started its first block"
+        yield
+    finally:
+        release.set()
+        t.join(120)
+    assert not t.is_alive() and teams == [nthreads], teams
+
+
 @pytest.mark.skipif(PROCS < 2, reason="needs 2 cores to have something to share")
 def test_concurrent_callers_share_the_cores():
-    """8 Python threads each asking for all cores: the threads working for
-    corewise never exceed the core count, and calls that arrive while the
-    cores are taken run with smaller teams (serially at worst)."""
+    """A call that arrives while the cores are taken runs with a smaller
+    team (serially at worst): while a call holding 2 threads is in progress,
+    one asking for every core gets what is left.  And 8 Python threads each
+    asking for all cores: the threads working for corewise never exceed the
+    core count."""
     lib.cw_threads_peak(1)
-    teams, errors = [], []
     want = np.sqrt(BIG)
-    stop_at = time.monotonic() + min(SECONDS, 1.5)
-    barrier = threading.Barrier(NTHREADS)
+    with _call_in_progress(2):
+        assert lib.cw_threads_busy() == 2
+        with cw.threads(PROCS):
+            got = cw.sqrt(BIG)
+            assert lib.cw_last_team_size() == max(1, PROCS - 2) < PROCS
+        assert same(got, want)
+        assert lib.cw_threads_busy() == 2
+    assert lib.cw_threads_busy() == 0
+    teams = []
 
-    def work():
-        try:
-            barrier.wait()
-            with cw.threads(PROCS):
-                while time.monotonic() < stop_at:
-                    got = cw.sqrt(BIG)
-                    teams.append(lib.cw_last_team_size())
-                    assert bits_equal(got, want)
-        except BaseException as e:  # noqa: BLE001
-            errors.append(e)
+    def work(i):
+        with cw.threads(PROCS):
+            for _ in range(SHARE_CALLS):
+                got = cw.sqrt(BIG)
+                teams.append(lib.cw_last_team_size())
+                assert same(got, want)
 
-    ts = [threading.Thread(target=work) for _ in range(NTHREADS)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(60)
-    assert not errors, errors[0]
+    run_threads(work, NTHREADS)
+    assert len(teams) == NTHREADS * SHARE_CALLS
     assert lib.cw_threads_peak(0) <= PROCS
-    assert min(teams) < PROCS, "no call was ever capped: callers did not overlap?"
     assert max(teams) <= PROCS
     assert lib.cw_threads_busy() == 0
     with cw.threads(PROCS):                    # and the budget is whole again
@@ -180,7 +200,7 @@ def test_thread_pool_recipe():
     chunks = np.array_split(BIG, 16)
     with ThreadPoolExecutor(8) as ex:
         outs = list(ex.map(cw.sqrt, chunks))
-    assert bits_equal(np.concatenate(outs), np.sqrt(BIG))
+    assert same(np.concatenate(outs), np.sqrt(BIG))
     assert lib.cw_threads_peak(0) <= max(PROCS, cw.get_num_threads())
 
 

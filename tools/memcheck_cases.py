@@ -19,6 +19,11 @@ import numpy as np
 import corewise as cw
 from corewise._lib import lib
 
+# the test suite's helpers: the oracle's comparisons and the family list
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+import oracle  # noqa: E402
+from hardening_util import FUNCS, family_calls  # noqa: E402
+
 # --quick (what CI runs): fewer sizes and one conversion dtype, so memcheck
 # stays within a few minutes; still a size below, at, and past each SIMD
 # width and a tail after full blocks.
@@ -34,26 +39,15 @@ def same(fn, got, want):
     NumPy's answer for the same inputs, or (float32 results) NumPy's float64
     answer rounded to float32 -- the truth to within rounding; a float64
     NumPy answer carries NumPy's own error, so there the allowance is the
-    bound twice (both within it of the truth)."""
-    got, want = np.asarray(got), np.asarray(want)
-    if got.dtype != want.dtype or got.shape != want.shape:
-        return False
-    max_ulp = getattr(getattr(fn, "op", None), "max_ulp", 0)
-    if max_ulp == 0 or got.dtype.kind != "f":
-        return got.tobytes() == np.ascontiguousarray(want).tobytes() or \
-            np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(want).tobytes()
-    nan = np.isnan(want)
-    if not np.array_equal(np.isnan(got), nan):
-        return False
-    if got.dtype == np.float32:
-        max_ulp = getattr(fn.op, "max_ulp_f32", max_ulp) + 1
+    bound twice (both within it of the truth).  0-ULP functions and
+    non-float results: bitwise (the oracle's "ulp" policy)."""
+    op = getattr(fn, "op", None)
+    max_ulp = getattr(op, "max_ulp", 0)
+    if max_ulp and np.asarray(got).dtype == np.float32:
+        max_ulp = getattr(op, "max_ulp_f32", max_ulp) + 1
     else:
         max_ulp *= 2
-    try:
-        np.testing.assert_array_max_ulp(got[~nan], want[~nan], maxulp=max_ulp)
-    except AssertionError:
-        return False
-    return True
+    return oracle.same(got, want, "ulp", ulp=max_ulp, types=False)
 
 
 def layouts(n, dt):
@@ -88,8 +82,6 @@ def other_families(failures):
     """Reductions, dot, selections and evaluate (whatever the package has,
     tests/hardening_util.py lists them) on the same layouts: each result
     must equal the one on a contiguous copy."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-    from hardening_util import FUNCS, family_calls
     calls = 0
     for label, f in family_calls()[len(FUNCS):]:
         for dt in (np.float32, np.float64):
