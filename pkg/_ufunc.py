@@ -46,8 +46,8 @@ _WEAK = (float, int)  # Python scalars NumPy 2 treats as weakly typed
 class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
-    __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
-                 "int_loops", "bool_out", "quiet", "ufunc", "_types")
+    __slots__ = ("id", "name", "doc", "nin", "cost", "max_ulp", "max_ulp_f32",
+                 "int_loops", "bool_out", "ufunc", "_types")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -55,13 +55,11 @@ class Op:
         self.name = cstr(info.name)
         self.doc = cstr(info.doc)
         self.nin = info.nin
-        self.nout = info.nout
         self.cost = info.cost
         self.max_ulp = info.max_ulp          # float64
         self.max_ulp_f32 = info.max_ulp_f32
         self.int_loops = bool(info.int_loops)
         self.bool_out = bool(info.bool_out)
-        self.quiet = info.fpe == lib.CW_QUIET
         self.ufunc = getattr(np, self.name)  # NumPy's twin: the type oracle
         self._types = {}
 
@@ -81,13 +79,6 @@ class Op:
         if r is False:
             r = self._types[key] = _resolve(self, key)
         return r
-
-    def resolve(self, dt):
-        """(loop dtype, result dtype) for a unary op's input dtype."""
-        r = self.loop(dt)
-        if r is None:
-            _fail(self, f"no native loop for dtype {dt}")
-        return r[0], r[3]
 
 
 def _fail(op, msg, exc=TypeError):
