@@ -26,11 +26,13 @@ import sys
 import numpy as np
 
 from . import _jit
+from ._args import KIND_NAMES as _KIND_NAMES, as_input, check_out
 from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
-from ._ufunc import (OPS, _KIND_NAMES, _addr, _internal_overlap, _needs_input_copy,
-                     as_input, check_out, collapse)
+from ._layout import (addr as _addr, collapse, internal_overlap as _internal_overlap,
+                      needs_input_copy as _needs_input_copy)
+from ._optable import OPS
 
 MAX_CHARS = 5000      # expression length
 MAX_NODES = 1000      # AST nodes

@@ -64,7 +64,7 @@ def fast_path_buffers(monkeypatch):
     check to NumPy's buffer export (from_buffer refuses the rest: verified at
     import); PyPy's check layouts themselves and never rely on it (its cpyext
     has been reported not to refuse)."""
-    import corewise._ufunc as u
+    import corewise._fast as u
     assert u._PYPY or u._buffer_checks_layout()
     seen = []
     real = u._fb
