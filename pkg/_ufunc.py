@@ -22,8 +22,8 @@ def _docstring(op):
     )
 
 
-def _finish(f, op, name=None):
-    f.__name__ = f.__qualname__ = name or op.name
+def _finish(f, op):
+    f.__name__ = f.__qualname__ = op.name
     f.__module__ = "corewise"
     f.__doc__ = _docstring(op)
     f.op = op
