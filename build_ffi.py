@@ -60,6 +60,8 @@ def _have_libmvec():
     return platform.machine() in ("x86_64", "AMD64") and bool(ctypes.util.find_library("mvec"))
 
 
+# The build's flags, also read by setup.py (corewise/include/build.json, the
+# flags corewise.evaluate compiles its generated C with).
 compile_args, link_args, macros, libraries = _flags()
 _flag_text = " ".join(compile_args + [f"-D{k}={v}" for k, v in macros])
 

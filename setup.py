@@ -27,9 +27,10 @@ class build_py_with_headers(build_py):
         for pattern in ("*.h", "*.def"):
             for src in sorted(glob.glob(os.path.join(HERE, "csrc", pattern))):
                 self.copy_file(src, os.path.join(dst, os.path.basename(src)))
-        kw = build_ffi.ffibuilder._assigned_source[3]
-        cfg = {k: list(kw.get(k, ())) for k in
-               ("extra_compile_args", "extra_link_args", "libraries", "define_macros")}
+        cfg = {"extra_compile_args": list(build_ffi.compile_args),
+               "extra_link_args": list(build_ffi.link_args),
+               "libraries": list(build_ffi.libraries),
+               "define_macros": list(build_ffi.macros)}
         with open(os.path.join(dst, "build.json"), "w", encoding="utf-8") as f:
             json.dump(cfg, f, indent=1)
 

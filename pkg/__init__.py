@@ -10,7 +10,7 @@ from ._version import __version__
 from ._lib import lib as _clib  # noqa: F401  (checks the build at import)
 from ._threads import get_num_threads, set_num_threads, threads
 from ._info import info
-from ._ufunc import FUNCTIONS as _FUNCTIONS, OPS as _OPS
+from ._ufunc import FUNCTIONS as _FUNCTIONS
 from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions

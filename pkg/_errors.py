@@ -1,6 +1,10 @@
 """The one place where C status codes become Python exceptions (and where
 floating-point exceptions raised by a kernel are reported the way NumPy
-reports them: per ``np.errstate`` / ``np.seterr``)."""
+reports them: per ``np.errstate`` / ``np.seterr``).
+
+Entry points: check (element-wise kernels and corewise.evaluate),
+check_fast (the element-wise fast paths' nonzero status, which may ask for
+the general path instead), check_reduce (reductions and selections)."""
 import sys
 import warnings
 
@@ -18,6 +22,7 @@ _MESSAGES = {
     lib.CW_EINTPOW: (ValueError, "Integers to negative integer powers are not allowed"),
 }
 _MASK = lib.CW_STATUS_MASK
+_EOVERLAP = lib.CW_EOVERLAP
 # NumPy's order and wording ("invalid value encountered in sqrt").
 _FPE = ((lib.CW_FPE_DIVBYZERO, "divide", "divide by zero"),
         (lib.CW_FPE_OVERFLOW, "over", "overflow"),
@@ -35,6 +40,26 @@ def check(rc, name):
         raise exc(f"corewise.{name}: {msg} (C status {status})")
     if rc:
         _report_fpe(rc, name)
+
+
+def check_fast(rc, name, has_out):
+    """A fast path's nonzero status.  True: the kernel refused an out= that
+    partially overlaps an input and wrote nothing -- the caller redoes the
+    call the general way, which copies the input first.  Otherwise as
+    check() (raise, or report floating-point exceptions), and False."""
+    if rc == _EOVERLAP and has_out:
+        return True
+    check(rc, name)
+    return False
+
+
+def check_reduce(rc, name, fpe=True):
+    """A reduction's or selection's status: errors as check(); with ``fpe``
+    its floating-point flags are reported as NumPy reports them for a
+    reduction ("overflow encountered in reduce"), else ignored."""
+    check(rc & _MASK, name)
+    if fpe and rc & ~_MASK:
+        _report_fpe(rc & ~_MASK, "reduce")
 
 
 def _stacklevel():

@@ -10,7 +10,7 @@ Flow of a call:
      node by node, and the C expression is generated from identifiers and
      re-printed numbers only -- never from the user's text;
   3. layout: broadcasting, out= checks and overlap handling through the
-     same helpers as every other corewise function (_ufunc.py); the layout
+     same helpers as every other corewise function (_args, _layout); the layout
      class is "contiguous" (each operand contiguous or a scalar) or "n-d
      strided";
   4. the module for (plan, layout): C from _cgen (Plan.source), compiled
@@ -27,11 +27,12 @@ import sys
 import numpy as np
 
 from . import _cgen, _compiler
+from ._args import KIND_NAMES, as_input, check_out
 from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
-from ._ufunc import (OPS, _KIND_NAMES, _addr, _internal_overlap, _needs_input_copy,
-                     as_input, check_out, collapse)
+from ._layout import addr, collapse, internal_overlap, needs_input_copy
+from ._optable import OPS
 
 MAX_CHARS = 5000      # expression length
 MAX_NODES = 1000      # AST nodes
@@ -249,7 +250,7 @@ _WEAK_REP = {bool: False, int: 0, float: 0.0}
 
 def supported(dt, what):
     if dt not in _CTYPES:
-        msg = _KIND_NAMES.get(dt.kind)
+        msg = KIND_NAMES.get(dt.kind)
         if msg is not None:
             raise _err(msg.format(dt=dt, name="").split(";")[0] + f" ({what})", TypeError)
         raise _err(f"dtype {dt} ({what}) is not supported: evaluate computes in bool, "
@@ -577,7 +578,7 @@ def evaluate(ex, local_dict=None, out=None):
             if type(out) is _ndarray and out.shape == shape and out.dtype == plan.res_dt:
                 f = out.flags
                 if f.c_contiguous and f.writeable and f.aligned and not any(
-                        _shares(a, out) and a is not out and _needs_input_copy(a, out)
+                        _shares(a, out) and a is not out and needs_input_copy(a, out)
                         for a in arrays):
                     rc = plan.fast(shape, arrays, out)
                     if rc:
@@ -596,10 +597,10 @@ def evaluate(ex, local_dict=None, out=None):
     else:
         out, y = check_out(_Who, out, shape, res_dt)
         shape = y.shape
-        if y.dtype in _CTYPES and y.flags.aligned and not _internal_overlap(y):
+        if y.dtype in _CTYPES and y.flags.aligned and not internal_overlap(y):
             target = y
             # Partial overlap with out: read the input first, as NumPy does.
-            arrays = [a.copy() if (_needs_input_copy(a, y) if a.shape == shape
+            arrays = [a.copy() if (needs_input_copy(a, y) if a.shape == shape
                                    else _shares(a, y)) else a for a in arrays]
         else:
             target = _empty(shape, res_dt)
@@ -657,10 +658,10 @@ def _run(plan, arrays, target, shape, n):
         ffi, clib = plan.module(store, lay)
         cast = ffi.cast
         rc = clib.cw_eval(_DRIVER, plan.cost, n,
-                          *[cast("char *", _addr(a)) for a in arrays + [target]])
+                          *[cast("char *", addr(a)) for a in arrays + [target]])
         return check(rc, "evaluate")
     ffi, clib = plan.module(store, "n")
-    ptrs = ffi.new("char *[]", [ffi.cast("char *", _addr(a)) for a in arrays + [target]])
+    ptrs = ffi.new("char *[]", [ffi.cast("char *", addr(a)) for a in arrays + [target]])
     flat = [s for row in cst for s in row]
     rc = clib.cw_eval(_DRIVER, plan.cost, len(cshape), ffi.new("ptrdiff_t[]", cshape),
                       ffi.new("ptrdiff_t[]", flat), ptrs)

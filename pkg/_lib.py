@@ -6,12 +6,11 @@ from ._version import __version__
 # GNU libgomp's idle threads spin 300,000 times before sleeping.  When the
 # cores are busy with other work (another process, Dask workers), a team
 # member that lost its core makes the rest spin at the barrier for a whole
-# scheduler time slice: measured here, a 256K-element sum took 6 ms instead
-# of 27 us while one core was busy.  10,000 spins keep back-to-back calls on
-# hot threads and cost nothing measurable on an idle machine.  libgomp reads
-# the variable once, when it is loaded (with _core below); it is only a
-# default -- GOMP_SPINCOUNT or OMP_WAIT_POLICY set by the user win -- and it
-# is removed again so that child processes do not inherit it.
+# scheduler time slice, so a small call takes a time slice instead of
+# microseconds.  10,000 spins still keep back-to-back calls on hot threads.
+# libgomp reads the variable once, when it is loaded (with _core below); it
+# is only a default -- GOMP_SPINCOUNT or OMP_WAIT_POLICY set by the user
+# win -- and it is removed again so that child processes do not inherit it.
 SPINCOUNT = "10000"
 _set_spin = "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ
 if _set_spin:

@@ -8,20 +8,22 @@ thread count and combines them in a fixed pairwise order, so a result is
 bitwise the same for any number of threads.  Selections count per block in
 parallel, prefix-sum the counts, and fill arrays that Python allocated.
 
-Flow of a reduction: as_input (shared with the element-wise facade) ->
-dtype preparation by NumPy's rules -> axes moved to the end (a view, no
-copy) and mergeable dimensions merged -> cw_reduce writes an array that
-NumPy owns -> _errors.check -> dtype/keepdims/out= finishing.
+Flow of a reduction: as_input (_args, shared with the element-wise
+functions) -> dtype preparation by NumPy's rules -> axes moved to the end
+(a view, no copy) and mergeable dimensions merged (_layout.collapse, C order
+kept) -> cw_reduce writes an array that NumPy owns -> _errors.check_reduce
+-> dtype/keepdims/out= finishing.
 """
 import operator
 import warnings
 
 import numpy as np
 
-from ._errors import check
-from ._lib import ffi, lib
+from ._args import as_input, check_out, fail
 from ._dask import dot as dask_dot, is_dask_array, reduction as dask_reduction
-from ._ufunc import _addr, _fail, as_input, check_out
+from ._errors import check, check_reduce
+from ._layout import addr, collapse
+from ._lib import ffi, lib
 
 try:
     AxisError = np.exceptions.AxisError
@@ -30,7 +32,6 @@ except AttributeError:  # NumPy < 1.25
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _I64, _U64 = np.dtype(np.int64), np.dtype(np.uint64)
-_MASK = lib.CW_STATUS_MASK
 _WIDTH_CODE = {1: lib.CW_RB8, 2: lib.CW_RB16, 4: lib.CW_RB32, 8: lib.CW_RB64}
 
 
@@ -137,34 +138,12 @@ def _prepare(op, x):
         if op.kind == "arg":
             return x, code, _I64, _I64, 0
         return x, code, cdt, (cdt if op.kind == "sum" else dt), 0
-    _fail(op, f"dtype {dt} is not supported (float16/32/64, integer and bool "
-              f"arrays are); use numpy.{op.name}")
-
-
-def merge_dims(shape, *strides):
-    """Unit dimensions dropped and C-order neighbours merged where every
-    stride list allows it (the C-order sequence of elements is unchanged).
-    Returns (shape, [strides, ...])."""
-    dims = [(n,) + tuple(s[i] for s in strides) for i, n in enumerate(shape) if n != 1]
-    merged = []
-    for d in dims:
-        if merged and all(m == s * d[0] for m, s in zip(merged[-1][1:], d[1:])):
-            merged[-1] = (merged[-1][0] * d[0],) + d[1:]
-        else:
-            merged.append(d)
-    return [d[0] for d in merged], [[d[1 + i] for d in merged] for i in range(len(strides))]
+    fail(op, f"dtype {dt} is not supported (float16/32/64, integer and bool "
+             f"arrays are); use numpy.{op.name}")
 
 
 def _ptr(a):
-    return ffi.cast("char *", _addr(a))
-
-
-def _check(rc, name, fpe=True):
-    """Error statuses as exceptions; floating-point flags reported as
-    NumPy reports them for a reduction ("overflow encountered in reduce")."""
-    check(rc & _MASK, name)
-    if fpe and rc & ~_MASK:
-        check(rc & ~_MASK, "reduce")
+    return ffi.cast("char *", addr(a))
 
 
 # ---- reductions -----------------------------------------------------------
@@ -203,7 +182,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
                 rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
                                    ffi.from_buffer(res), ffi.NULL, 0)
                 if rc:
-                    _check(rc, op.name, op.kind != "sel")
+                    check_reduce(rc, op.name, op.kind != "sel")
                 if op.code in _NAN_SEL and res != res:
                     warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
                 return res[()]
@@ -221,23 +200,23 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     if out is not None:
         arr = out[0] if type(out) is tuple and len(out) == 1 else out
         if isinstance(arr, np.ndarray) and arr.shape != res_shape:
-            _fail(op, f"out has shape {arr.shape}, but the result has shape "
-                      f"{res_shape}", ValueError)
+            fail(op, f"out has shape {arr.shape}, but the result has shape "
+                     f"{res_shape}", ValueError)
         out, arr = check_out(op, out, res_shape, res_dt)
     res = np.empty(oshape, cdt)
     if 0 in rshape:
         _empty(op, res, rshape)
     elif res.size:
         xs = [x.strides[d] for d in keep] + [x.strides[d] for d in axes]
-        osh, (oxs, oos) = merge_dims(oshape, xs[:len(keep)], res.strides)
-        rsh, (rxs,) = merge_dims(rshape, xs[len(keep):])
+        osh, oxs, oos = collapse(oshape, xs[:len(keep)], res.strides, keep_order=True)
+        rsh, rxs = collapse(rshape, xs[len(keep):], keep_order=True)
         if not rsh:
             rsh, rxs = [1], [x.itemsize]
         shape = osh + rsh
         rc = lib.cw_reduce(op.code, code, len(shape), ffi.new("ptrdiff_t[]", shape),
                            _ptr(x), ffi.new("ptrdiff_t[]", oxs + rxs), len(rsh), _ptr(res),
                            ffi.new("ptrdiff_t[]", oos) if oos else ffi.NULL, mask)
-        _check(rc, op.name, op.kind in ("sum", "mean"))
+        check_reduce(rc, op.name, op.kind in ("sum", "mean"))
         if op.code in _NAN_SEL and cdt.kind == "f" and np.isnan(res).any():
             warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     if res_dt != cdt:
@@ -308,8 +287,8 @@ def dot(a, b):
         return dask_dot(a, b)
     x, y = as_input(op, a), as_input(op, b)
     if x.ndim != 1 or y.ndim != 1:
-        _fail(op, f"only 1-D vectors are supported (got {x.ndim}-D and {y.ndim}-D); "
-                  "use numpy.dot")
+        fail(op, f"only 1-D vectors are supported (got {x.ndim}-D and {y.ndim}-D); "
+                 "use numpy.dot")
     if x.shape != y.shape:
         raise ValueError(f"shapes {x.shape} and {y.shape} not aligned: "
                          f"{x.shape[0]} (dim 0) != {y.shape[0]} (dim 0)")
@@ -317,13 +296,13 @@ def dot(a, b):
     if dt.kind in "biu":
         return np.dot(x, y)
     if dt.kind != "f" or dt.itemsize not in (2, 4, 8):
-        _fail(op, f"dtype {dt} is not supported; use numpy.dot")
+        fail(op, f"dtype {dt} is not supported; use numpy.dot")
     cdt = _F64 if dt == _F64 else _F32
     x, y = _native(x).astype(cdt, copy=False), _native(y).astype(cdt, copy=False)
     res = np.empty((), cdt)
     rc = lib.cw_dot(lib.CW_RF64 if cdt == _F64 else lib.CW_RF32, x.shape[0],
                     _ptr(x), x.strides[0], _ptr(y), y.strides[0], _ptr(res))
-    _check(rc, op.name)
+    check_reduce(rc, op.name)
     return res.astype(dt)[()] if dt != cdt else res[()]
 
 
@@ -343,10 +322,10 @@ def _select(c, mode, v=None):
     if mode == lib.CW_SEL_MULTI:
         shape, cs, vs = list(c.shape), list(c.strides), None
     elif v is None:
-        shape, (cs,) = merge_dims(c.shape, c.strides)
+        shape, cs = collapse(c.shape, c.strides, keep_order=True)
         vs = None
     else:
-        shape, (cs, vs) = merge_dims(c.shape, c.strides, v.strides)
+        shape, cs, vs = collapse(c.shape, c.strides, v.strides, keep_order=True)
     if not shape:
         shape, cs, vs = [1], [0], [0]
     n = c.size
@@ -355,7 +334,7 @@ def _select(c, mode, v=None):
     total = ffi.new("int64_t *")
     csh, cst = ffi.new("ptrdiff_t[]", shape), ffi.new("ptrdiff_t[]", cs)
     cnt = ffi.from_buffer("int64_t[]", counts)
-    _check(lib.cw_select_count(w, mask, len(shape), csh, _ptr(c), cst, nb, cnt, total),
+    check_reduce(lib.cw_select_count(w, mask, len(shape), csh, _ptr(c), cst, nb, cnt, total),
            "nonzero", False)
     k = total[0]
     if mode == lib.CW_SEL_MULTI:
@@ -368,7 +347,7 @@ def _select(c, mode, v=None):
                                 ffi.NULL if v is None else _ptr(v),
                                 ffi.NULL if v is None else ffi.new("ptrdiff_t[]", vs),
                                 0 if v is None else v.itemsize)
-        _check(rc, "nonzero", False)
+        check_reduce(rc, "nonzero", False)
     return outs
 
 

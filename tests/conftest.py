@@ -58,13 +58,15 @@ def _reset_threads():
 @pytest.fixture
 def fast_path_buffers(monkeypatch):
     """Every buffer a fast path hands to C must be C-contiguous (and writable
-    when asked for out=): patches corewise._ufunc._fb to assert it, and
+    when asked for out=): patches the from_buffer of corewise._fast and
+    corewise._general (its contiguous kernel call) to assert it, and
     returns the list of shapes seen.  Functions made after this (make_unary,
     make_binary) bind the checked version.  CPython's fast paths leave the
     check to NumPy's buffer export (from_buffer refuses the rest: verified at
     import); PyPy's check layouts themselves and never rely on it (its cpyext
     has been reported not to refuse)."""
-    import corewise._ufunc as u
+    import corewise._fast as u
+    import corewise._general as g
     assert u._PYPY or u._buffer_checks_layout()
     seen = []
     real = u._fb
@@ -82,4 +84,5 @@ def fast_path_buffers(monkeypatch):
         return b
 
     monkeypatch.setattr(u, "_fb", checked)
+    monkeypatch.setattr(g, "_fb", checked)
     return seen

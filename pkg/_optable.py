@@ -1,0 +1,97 @@
+"""The operation table and NumPy type resolution: one Op per row of the C
+table (csrc/ops.def), NumPy's second names for some of them (ALIASES), and
+how a call's operand types map to a native loop -- NumPy's own
+``ufunc.resolve_dtypes`` decides, cached per op and operand types."""
+import numpy as np
+
+from ._args import KIND_NAMES, fail
+from ._lib import cstr, lib
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_I32 = np.dtype(np.int32)
+_I64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+#: The C loop code of each native loop dtype.
+LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64}
+# Integer/bool loop dtypes NumPy may pick, and the native width that holds
+# them exactly (results are cast back, so wrap-around matches NumPy's).
+# uint64 has no exact native twin: such calls are left to NumPy.
+_INT_LOOP = {np.dtype(t): (_I32 if np.dtype(t).itemsize < 4 or t is np.int32 else _I64)
+             for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32,
+                       np.uint32, np.int64)}
+
+
+class Op:
+    """One row of the C operation table (csrc/ops.def)."""
+
+    __slots__ = ("id", "name", "doc", "nin", "cost", "max_ulp", "max_ulp_f32",
+                 "int_loops", "bool_out", "ufunc", "_types")
+
+    def __init__(self, op_id):
+        info = lib.cw_op_get(op_id)
+        self.id = op_id
+        self.name = cstr(info.name)
+        self.doc = cstr(info.doc)
+        self.nin = info.nin
+        self.cost = info.cost
+        self.max_ulp = info.max_ulp          # float64
+        self.max_ulp_f32 = info.max_ulp_f32
+        self.int_loops = bool(info.int_loops)
+        self.bool_out = bool(info.bool_out)
+        self.ufunc = getattr(np, self.name)  # NumPy's twin: the type oracle
+        self._types = {}
+
+    def __repr__(self):
+        return f"<corewise op {self.name} (nin={self.nin}, cost={self.cost})>"
+
+    def ulp(self, dtype):
+        """The accuracy contract for a loop dtype (float32 or float64)."""
+        return self.max_ulp_f32 if np.dtype(dtype) == _F32 else self.max_ulp
+
+    def loop(self, *key):
+        """How to compute for these operand types (dtypes, or float/int for
+        Python scalars): (loop dtype, output loop dtype, NumPy's input dtypes,
+        result dtype), or None when there is no native loop and NumPy's own
+        computes the call.  NumPy's rules decide; cached per key."""
+        r = self._types.get(key, False)
+        if r is False:
+            r = self._types[key] = _resolve(self, key)
+        return r
+
+
+def _resolve(op, key):
+    for dt in key:
+        msg = KIND_NAMES.get(getattr(dt, "kind", None))
+        if msg is not None:
+            fail(op, msg.format(dt=dt, name=op.name))
+    try:
+        dts = op.ufunc.resolve_dtypes(key + (None,))
+    except TypeError:
+        names = ", ".join(getattr(k, "__name__", str(k)) for k in key)
+        fail(op, f"numpy.{op.name} has no loop for dtype{'s' * (len(key) > 1)} {names}")
+    ins, res = [np.dtype(d) for d in dts[:-1]], np.dtype(dts[-1])
+    dt = ins[0]
+    if any(d != dt for d in ins):
+        return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
+    if dt == _F64:
+        loop = _F64
+    elif dt == _F32 or dt == np.float16:
+        # float16 is computed in float32 and rounded once, exactly as
+        # NumPy's own half-precision loops do.
+        loop = _F32
+    elif dt.kind == "f":
+        fail(op, f"dtype {dt} is not supported: corewise computes in float32/float64 "
+                 f"only; use numpy.{op.name} for it")
+    elif op.int_loops and dt in _INT_LOOP:
+        loop = _INT_LOOP[dt]
+    else:
+        return None  # e.g. floor/sign/fmod of integers: NumPy's own loop
+    return loop, (_BOOL if op.bool_out else loop), tuple(ins), res
+
+
+#: Every operation of the C table, in table order.
+OPS = tuple(Op(i) for i in range(lib.cw_op_count()))
+#: NumPy's second names (abs, true_divide), from the table's CW_ALIAS rows.
+ALIASES = {cstr(lib.cw_alias_get(i, 0)): cstr(lib.cw_alias_get(i, 1))
+           for i in range(lib.cw_alias_count())}
