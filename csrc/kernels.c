@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
+#include "cw_iter.h"
 #include "cw_scalar.h"
 
 /* Every loop has one signature: n elements of x (and y) into z; it returns
@@ -409,33 +410,13 @@ static void nd_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
              c->z + lo * c->zs[0], c->zs[0]);
         return;
     }
-    ptrdiff_t idx[CW_MAXDIMS];
-    ptrdiff_t rem = lo;
-    for (int d = last; d >= 0; d--) {
-        idx[d] = rem % c->shape[d];
-        rem /= c->shape[d];
-    }
-    while (lo < hi) {
-        ptrdiff_t cnt = c->shape[last] - idx[last];
-        if (cnt > hi - lo)
-            cnt = hi - lo;
-        ptrdiff_t xo = 0, yo = 0, zo = 0;
-        for (int d = 0; d <= last; d++) {
-            xo += idx[d] * c->xs[d];
-            if (c->nin == 2)
-                yo += idx[d] * c->ys[d];
-            zo += idx[d] * c->zs[d];
-        }
-        run1(c->L, c->nin, cnt, c->x + xo, c->xs[last],
-             c->nin == 2 ? c->y + yo : NULL, c->nin == 2 ? c->ys[last] : 0,
-             c->z + zo, c->zs[last]);
-        lo += cnt;
-        idx[last] += cnt;
-        for (int d = last; d > 0 && idx[d] == c->shape[d]; d--) {
-            idx[d] = 0;
-            idx[d - 1]++;
-        }
-    }
+    cw_iter it;
+    cw_iter_init(&it, c->ndim, c->shape, lo, hi);
+    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt))
+        run1(c->L, c->nin, cnt, c->x + cw_iter_offset(&it, c->xs), c->xs[last],
+             c->nin == 2 ? c->y + cw_iter_offset(&it, c->ys) : NULL,
+             c->nin == 2 ? c->ys[last] : 0,
+             c->z + cw_iter_offset(&it, c->zs), c->zs[last]);
 }
 
 static int lookup(int op, int nin, int dtype, const cw_loops **L)
@@ -468,14 +449,9 @@ static int run_nd(int op, int dtype, int nin, int ndim, const ptrdiff_t *shape,
     int rc = lookup(op, nin, dtype, &L);
     if (rc != CW_OK)
         return rc;
-    if (ndim < 1 || ndim > CW_MAXDIMS)
-        return CW_ENDIM;
-    ptrdiff_t n = 1;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return CW_ESHAPE;
-        n *= shape[d];
-    }
+    ptrdiff_t n;
+    if ((rc = cw_shape_size(ndim, shape, &n)) != CW_OK)
+        return rc;
     if (n == 0)
         return CW_OK;
     if (!x || !z || (nin == 2 && !y))
