@@ -272,8 +272,6 @@ const char *cw_alias_get(int i, int target)
     return cw_aliases[i][target ? 1 : 0];
 }
 
-int cw_have_libmvec(void) { return CW_HAVE_LIBMVEC; }
-
 /* ---- drivers ------------------------------------------------------------ */
 
 /* Strided runs go through small contiguous buffers (gather, the same

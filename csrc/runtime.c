@@ -18,11 +18,6 @@ int cw_set_global_threads(int n)
                                __ATOMIC_RELAXED);
 }
 
-int cw_get_global_threads(void)
-{
-    return __atomic_load_n(&cw_global_threads, __ATOMIC_RELAXED);
-}
-
 int cw_set_local_threads(int n)
 {
     int prev = cw_local_threads;
@@ -69,12 +64,6 @@ static ptrdiff_t threshold_for_cost(int cost)
 {
     ptrdiff_t t = cw_get_min_parallel() / (cost > 0 ? cost : 1);
     return t > 1 ? t : 1;
-}
-
-ptrdiff_t cw_parallel_threshold(int op)
-{
-    const cw_op_info *info = cw_op_get(op);
-    return info ? threshold_for_cost(info->cost) : -1;
 }
 
 /* ---- fork safety -------------------------------------------------------------
