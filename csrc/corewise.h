@@ -79,7 +79,7 @@ int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
                      const char *x, const ptrdiff_t *xstrides,
                      char *y, const ptrdiff_t *ystrides);
 
-/* ---- the math family (issue 5) ---- */
+/* ---- the math family ---- */
 
 /* z = f(x, y) over n elements; xs and ys are the item size (an array) or 0
  * (a scalar repeated n times).  x and y are void * so that a scalar may be

@@ -41,10 +41,9 @@ int cw_get_num_threads(void)
  * A parallel region costs a few microseconds (waking the team, the closing
  * barrier).  Below cw_min_parallel / cost elements a call runs serially and
  * never enters a region; above it, each thread gets at least half that many
- * elements.  The default was chosen with `python -m corewise bench
- * --threshold` (see README, "Threading contract"): on the project's 2-core
- * machines sqrt with 2 threads lost to serial at 2048 elements (0.93x) and
- * won from 4096 (1.18x; 1.42x at 8192). */
+ * elements.  The default is the size from which two threads beat one for
+ * sqrt, found with `python -m corewise bench --threshold` (figures in the
+ * README, "Threading contract"). */
 #define CW_DEFAULT_MIN_PARALLEL 4096
 static ptrdiff_t cw_min_parallel = CW_DEFAULT_MIN_PARALLEL;
 
@@ -340,7 +339,7 @@ const char *cw_simd_level(void)
 #if CW_HAVE_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return "avx2 (vector-math and min/max loops, float32 tanh: avx512f)";
+        return "avx2 (vector-math loops, max/min/argmax/argmin reductions, float32 tanh: avx512f)";
     if (__builtin_cpu_supports("avx2"))
         return cw_vtanhf_pick(NULL) ? "avx2 (float32 tanh: avx2+fma)" : "avx2";
     return "sse2";
