@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include "corewise.h"
 
-/* Run fn over [0, n) split into contiguous blocks, one per thread, in an
+/* The two parallel drivers.  Both go through one function of runtime.c
+ * (cw_dispatch), which alone decides serial vs parallel and the team size.
+ *
+ * Run fn over [0, n) split into contiguous blocks, one per thread, in an
  * OpenMP parallel region -- or serially, without entering a region, when n
  * is below the operation's threshold or one thread is requested.  Returns
  * the CW_FPE_* flags the blocks raised. */
