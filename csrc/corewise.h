@@ -79,7 +79,7 @@ int cw_unary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
                      const char *x, const ptrdiff_t *xstrides,
                      char *y, const ptrdiff_t *ystrides);
 
-/* ---- the math family (issue 5) ---- */
+/* ---- the math family ---- */
 
 /* z = f(x, y) over n elements; xs and ys are the item size (an array) or 0
  * (a scalar repeated n times).  x and y are void * so that a scalar may be
@@ -99,8 +99,6 @@ int cw_binary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
 int cw_alias_count(void);
 const char *cw_alias_get(int i, int target);
 
-int cw_have_libmvec(void);            /* 1: transcendental loops use libmvec */
-
 /* ---- runtime (csrc/runtime.c) ---- */
 const char *cw_version(void);
 const char *cw_build_flags(void);
@@ -115,7 +113,6 @@ int cw_num_procs(void);
  * setting (cw_set_global_threads), else omp_get_max_threads() read at call
  * time (so OMP_NUM_THREADS and threadpoolctl work).  0 means "not set". */
 int cw_set_global_threads(int n);     /* returns the previous setting */
-int cw_get_global_threads(void);
 int cw_set_local_threads(int n);      /* returns the previous setting */
 int cw_get_local_threads(void);
 int cw_get_num_threads(void);         /* effective count for this thread */
@@ -126,7 +123,6 @@ int cw_omp_max_threads(void);
  * least half that many.  Tunable for benchmarking (bench --threshold). */
 ptrdiff_t cw_set_min_parallel(ptrdiff_t n);  /* returns previous; n<=0 resets */
 ptrdiff_t cw_get_min_parallel(void);
-ptrdiff_t cw_parallel_threshold(int op);      /* elements below which op runs serially */
 
 /* The machine's roof for memory-bound kernels: a STREAM-like parallel copy
  * of nbytes (src and dst 8-byte aligned), split into blocks exactly like the

@@ -11,7 +11,8 @@
  * Generated code is compiled with the package's flags plus -fwrapv (signed
  * integer arithmetic wraps, as NumPy's does).  Float comparisons use the
  * quiet isless()/... macros, so NaN raises no invalid flag (NumPy's don't).
- * The n-d walk over a strided iteration space is cw_nd_walk below. */
+ * The n-d walk over a strided iteration space is cw_nd_walk below, on top
+ * of the package's one n-d iterator (cw_iter.h). */
 #ifndef CW_EVAL_H
 #define CW_EVAL_H
 #include <fenv.h>
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"   /* corewise.h: CW_MAXDIMS, CW_MAX_OPERANDS */
+#include "cw_iter.h"
 
 #define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
     static inline T cw_e_rem_##SUF(T a, T b)                                  \
@@ -114,33 +116,16 @@ static inline void cw_nd_walk(ptrdiff_t lo, ptrdiff_t hi, int ndim,
                               cw_e_run_fn run, void *ctx)
 {
     const int last = ndim - 1;
-    ptrdiff_t idx[CW_MAXDIMS];
     char *p[CW_MAX_OPERANDS];
     ptrdiff_t inner[CW_MAX_OPERANDS];
-    ptrdiff_t rem = lo;
-    for (int d = last; d >= 0; d--) {
-        idx[d] = rem % shape[d];
-        rem /= shape[d];
-    }
     for (int k = 0; k < nptr; k++)
         inner[k] = strides[k * ndim + last];
-    while (lo < hi) {
-        ptrdiff_t cnt = shape[last] - idx[last];
-        if (cnt > hi - lo)
-            cnt = hi - lo;
-        for (int k = 0; k < nptr; k++) {
-            ptrdiff_t off = 0;
-            for (int d = 0; d <= last; d++)
-                off += idx[d] * strides[k * ndim + d];
-            p[k] = base[k] + off;
-        }
+    cw_iter it;
+    cw_iter_init(&it, ndim, shape, lo, hi);
+    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt)) {
+        for (int k = 0; k < nptr; k++)
+            p[k] = base[k] + cw_iter_offset(&it, strides + k * ndim);
         run(cnt, p, inner, ctx);
-        lo += cnt;
-        idx[last] += cnt;
-        for (int d = last; d > 0 && idx[d] == shape[d]; d--) {
-            idx[d] = 0;
-            idx[d - 1]++;
-        }
     }
 }
 

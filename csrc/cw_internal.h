@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include "corewise.h"
 
-/* Run fn over [0, n) split into contiguous blocks, one per thread, in an
+/* The two parallel drivers.  Both go through one function of runtime.c
+ * (cw_dispatch), which alone decides serial vs parallel and the team size.
+ *
+ * Run fn over [0, n) split into contiguous blocks, one per thread, in an
  * OpenMP parallel region -- or serially, without entering a region, when n
  * is below the operation's threshold or one thread is requested.  Returns
  * the CW_FPE_* flags the blocks raised. */
@@ -38,10 +41,11 @@ static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)
 
 /* Runtime ISA dispatch: GCC target_clones on x86-64 glibc (ifunc), unless
  * the build is a native one (COREWISE_NATIVE=1 -> -march=native).
- * AVX-512 is deliberately not among the clones: measured on this project's
- * Xeon machines, 512-bit sqrt loops ran 4-7% slower than 256-bit ones
- * (360K and 32M float64), and the divide/sqrt unit does not widen with the
- * vector; AVX2 equalled SSE2 for sqrt and helps the other loops. */
+ * CW_DISPATCH, for most loops, has no AVX-512 clone on purpose: the
+ * divide/sqrt unit does not widen with the vector, and 512-bit loops were
+ * slower than 256-bit ones (README, "Threading contract").  CW_DISPATCH_VM
+ * adds one for the loops that gain from it: the vector-math (libmvec) rows
+ * and the max/min/argmax/argmin reductions. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
     && defined(__GLIBC__) && !defined(CW_NATIVE)
 #define CW_DISPATCH __attribute__((target_clones("avx2", "default")))
@@ -61,9 +65,9 @@ typedef int (*cw_f32_loop)(ptrdiff_t n, const float *x, float *z);
 cw_f32_loop cw_vtanhf_pick(const char **isa);
 
 /* The floating-point flags corewise reports (as NumPy's np.errstate does).
- * cw_fe_clear clears them only when one is set: on x86 feclearexcept costs
- * ~150 ns (fnstenv + fldenv), more than the rest of a small call's C side;
- * fetestexcept ~5 ns. */
+ * cw_fe_clear clears them only when one is set: on x86 feclearexcept saves
+ * and reloads the whole FP environment (fnstenv + fldenv), which costs more
+ * than the rest of a small call's C side; fetestexcept is cheap. */
 #define CW_FE_REPORTED (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
 static inline void cw_fe_clear(void)
 {

@@ -5,8 +5,8 @@
  * operations in the same order, so they agree bit for bit.
  * corewise.evaluate's fused loops keep libmvec's tanhf (end of this file).
  *
- * Algorithm and coefficients: NumPy's simd_tanh_f32
- * (numpy/_core/src/umath/loops_hyperbolic.dispatch.c.src), itself a port of
+ * Algorithm and coefficients: NumPy's simd_tanh_f32 (its umath hyperbolic
+ * loops), itself a port of
  * Intel's SVML tanhf (svml_z0_tanh_s_la); NumPy is BSD-3-licensed,
  * Copyright (c) 2005-2024, NumPy Developers.  [0, 10) is split into 31
  * intervals, [0, 0x1.cp-5) and then 4 per binade (the index is the exponent

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
+#include "cw_iter.h"
 #include "cw_scalar.h"
 
 /* Every loop has one signature: n elements of x (and y) into z; it returns
@@ -65,9 +66,8 @@ typedef struct {
 
 /* F(a, b) is the element expression; T the input type, O the output type. */
 /* ISA choice per op class: the libmvec rows (CW_VMATH) get an AVX-512
- * clone too (measured here, 1 thread, 1M elements: float64 exp 0.60x ->
- * 0.79x NumPy's time ratio, tanh 0.56x -> 0.76x, sin 1.7 -> 1.0 ms); the
- * others keep avx2/default (AVX-512 sqrt measured 4-7% slower). */
+ * clone too, since libmvec's 512-bit variants are faster; the others keep
+ * avx2/default (see CW_DISPATCH in cw_internal.h). */
 #define CW_ISA(FPE) CW_ISA_##FPE
 #define CW_ISA_CW_VMATH CW_DISPATCH_VM
 #define CW_ISA_CW_FPE CW_DISPATCH
@@ -75,9 +75,9 @@ typedef struct {
 
 /* The non-finite test of the CW_VMATH loops, fused into them: the largest
  * |z| bit pattern of m outputs (one vector max per vector, while they are
- * still in L1), compared once with that of infinity.  A separate pass over
- * the whole output cost a second trip through memory (measured: exp on 4M
- * float64, 1 thread, 3.3 ms on top of the 5 ms of the loop). */
+ * still in L1), compared once with that of infinity.  Fused because a
+ * separate pass over the whole output would be a second trip through
+ * memory. */
 #define CW_NONFINITE(NAME, O, U, INF)                                         \
     static inline int NAME(const O *z, ptrdiff_t m)                           \
     {                                                                         \
@@ -271,8 +271,6 @@ const char *cw_alias_get(int i, int target)
     return cw_aliases[i][target ? 1 : 0];
 }
 
-int cw_have_libmvec(void) { return CW_HAVE_LIBMVEC; }
-
 /* ---- drivers ------------------------------------------------------------ */
 
 /* Strided runs go through small contiguous buffers (gather, the same
@@ -409,33 +407,13 @@ static void nd_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
              c->z + lo * c->zs[0], c->zs[0]);
         return;
     }
-    ptrdiff_t idx[CW_MAXDIMS];
-    ptrdiff_t rem = lo;
-    for (int d = last; d >= 0; d--) {
-        idx[d] = rem % c->shape[d];
-        rem /= c->shape[d];
-    }
-    while (lo < hi) {
-        ptrdiff_t cnt = c->shape[last] - idx[last];
-        if (cnt > hi - lo)
-            cnt = hi - lo;
-        ptrdiff_t xo = 0, yo = 0, zo = 0;
-        for (int d = 0; d <= last; d++) {
-            xo += idx[d] * c->xs[d];
-            if (c->nin == 2)
-                yo += idx[d] * c->ys[d];
-            zo += idx[d] * c->zs[d];
-        }
-        run1(c->L, c->nin, cnt, c->x + xo, c->xs[last],
-             c->nin == 2 ? c->y + yo : NULL, c->nin == 2 ? c->ys[last] : 0,
-             c->z + zo, c->zs[last]);
-        lo += cnt;
-        idx[last] += cnt;
-        for (int d = last; d > 0 && idx[d] == c->shape[d]; d--) {
-            idx[d] = 0;
-            idx[d - 1]++;
-        }
-    }
+    cw_iter it;
+    cw_iter_init(&it, c->ndim, c->shape, lo, hi);
+    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt))
+        run1(c->L, c->nin, cnt, c->x + cw_iter_offset(&it, c->xs), c->xs[last],
+             c->nin == 2 ? c->y + cw_iter_offset(&it, c->ys) : NULL,
+             c->nin == 2 ? c->ys[last] : 0,
+             c->z + cw_iter_offset(&it, c->zs), c->zs[last]);
 }
 
 static int lookup(int op, int nin, int dtype, const cw_loops **L)
@@ -468,14 +446,9 @@ static int run_nd(int op, int dtype, int nin, int ndim, const ptrdiff_t *shape,
     int rc = lookup(op, nin, dtype, &L);
     if (rc != CW_OK)
         return rc;
-    if (ndim < 1 || ndim > CW_MAXDIMS)
-        return CW_ENDIM;
-    ptrdiff_t n = 1;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return CW_ESHAPE;
-        n *= shape[d];
-    }
+    ptrdiff_t n;
+    if ((rc = cw_shape_size(ndim, shape, &n)) != CW_OK)
+        return rc;
     if (n == 0)
         return CW_OK;
     if (!x || !z || (nin == 2 && !y))

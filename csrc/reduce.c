@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
+#include "cw_iter.h"
 
 #define LANES 32
 #define CHUNK 256
@@ -396,52 +397,6 @@ static const rentry cw_rtable[CW_RNOPS][CW_RNDTYPES] = {
     [CW_RDOT] = { FLOATS(dot, fin_f32, fin_f64, 1) },
 };
 
-/* ---- n-d iteration in C order ------------------------------------------- */
-
-/* Calls run(idx, cnt) for each piece of [lo, hi) (C-order flat indices of
- * an n-d space) that lies within one row of the last dimension. */
-typedef void (*run_fn)(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *ctx);
-
-static void nd_runs(int nd, const ptrdiff_t *shape, ptrdiff_t lo, ptrdiff_t hi,
-                    run_fn run, void *ctx)
-{
-    const int last = nd - 1;
-    ptrdiff_t idx[CW_MAXDIMS];
-    ptrdiff_t rem = lo;
-    for (int d = last; d >= 0; d--) {
-        idx[d] = rem % shape[d];
-        rem /= shape[d];
-    }
-    while (lo < hi) {
-        ptrdiff_t cnt = shape[last] - idx[last];
-        if (cnt > hi - lo)
-            cnt = hi - lo;
-        run(idx, lo, cnt, ctx);
-        lo += cnt;
-        idx[last] += cnt;
-        for (int d = last; d > 0 && idx[d] == shape[d]; d--) {
-            idx[d] = 0;
-            idx[d - 1]++;
-        }
-    }
-}
-
-static ptrdiff_t offset(int nd, const ptrdiff_t *idx, const ptrdiff_t *strides)
-{
-    ptrdiff_t o = 0;
-    for (int d = 0; d < nd; d++)
-        o += idx[d] * strides[d];
-    return o;
-}
-
-static void unravel(int nd, const ptrdiff_t *shape, ptrdiff_t flat, ptrdiff_t *idx)
-{
-    for (int d = nd - 1; d >= 0; d--) {
-        idx[d] = flat % shape[d];
-        flat /= shape[d];
-    }
-}
-
 /* ---- one reduction of N elements ----------------------------------------- */
 
 typedef struct {
@@ -472,24 +427,16 @@ static const char *chunk_src(const rplan *p, const char *x, ptrdiff_t lo,
             memcpy(buf + i * isz, src + i * s, (size_t)isz);
         return buf;
     }
-    ptrdiff_t idx[CW_MAXDIMS];
-    unravel(p->nd, p->shape, lo, idx);
+    cw_iter it;
+    cw_iter_init(&it, p->nd, p->shape, lo, lo + cnt);
     ptrdiff_t k = 0;
-    while (k < cnt) {
-        ptrdiff_t run = p->shape[last] - idx[last];
-        if (run > cnt - k)
-            run = cnt - k;
-        const char *src = x + offset(p->nd, idx, p->xs);
-        if (k == 0 && run == cnt && s == isz)
+    for (ptrdiff_t run; (run = cw_iter_run(&it)) > 0; cw_iter_next(&it, run)) {
+        const char *src = x + cw_iter_offset(&it, p->xs);
+        if (run == cnt && s == isz)   /* the whole chunk in one row */
             return src;
         for (ptrdiff_t i = 0; i < run; i++)
             memcpy(buf + (k + i) * isz, src + i * s, (size_t)isz);
         k += run;
-        idx[last] += run;
-        for (int d = last; d > 0 && idx[d] == p->shape[d]; d--) {
-            idx[d] = 0;
-            idx[d - 1]++;
-        }
     }
     return buf;
 }
@@ -587,15 +534,34 @@ typedef struct {
     char *out;
 } outer_ctx;
 
+/* The reductions of outputs [lo, hi) (C order over the kept dimensions):
+ * each one serial (flags NULL: the caller runs outputs in parallel) or
+ * parallel over its tasks (flags collects the FP flags). */
+static void reduce_outputs(const outer_ctx *c, ptrdiff_t lo, ptrdiff_t hi, int *flags)
+{
+    const rplan *p = c->p;
+    if (c->ond == 0) {   /* everything reduced: one output */
+        rstate s = flags ? reduce_parallel(p, c->x, NULL, flags) : reduce_serial(p, c->x, NULL);
+        p->E->fin(&s, p->n, c->out);
+        return;
+    }
+    const ptrdiff_t sx = c->oxs[c->ond - 1], so = c->oos[c->ond - 1];
+    cw_iter it;
+    cw_iter_init(&it, c->ond, c->oshape, lo, hi);
+    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt)) {
+        const char *x = c->x + cw_iter_offset(&it, c->oxs);
+        char *out = c->out + cw_iter_offset(&it, c->oos);
+        for (ptrdiff_t i = 0; i < cnt; i++) {
+            rstate s = flags ? reduce_parallel(p, x + i * sx, NULL, flags)
+                             : reduce_serial(p, x + i * sx, NULL);
+            p->E->fin(&s, p->n, out + i * so);
+        }
+    }
+}
+
 static void outer_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
 {
-    const outer_ctx *c = (const outer_ctx *)vctx;
-    ptrdiff_t idx[CW_MAXDIMS];
-    for (ptrdiff_t o = lo; o < hi; o++) {
-        unravel(c->ond, c->oshape, o, idx);
-        rstate s = reduce_serial(c->p, c->x + offset(c->ond, idx, c->oxs), NULL);
-        c->p->E->fin(&s, c->p->n, c->out + offset(c->ond, idx, c->oos));
-    }
+    reduce_outputs((const outer_ctx *)vctx, lo, hi, NULL);
 }
 
 static int lookup(int op, int dtype, const rentry **E)
@@ -637,17 +603,11 @@ int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
     plan_tasks(&p);
     int flags = 0;
     int nt = cw_get_num_threads();
-    if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt)) {
-        ptrdiff_t idx[CW_MAXDIMS];
-        for (ptrdiff_t o = 0; o < M; o++) {
-            unravel(ond, shape, o, idx);
-            rstate s = reduce_parallel(&p, x + offset(ond, idx, xstrides), NULL, &flags);
-            E->fin(&s, N, out + offset(ond, idx, ostrides));
-        }
-    } else {
-        outer_ctx c = { &p, ond, shape, xstrides, ostrides, x, out };
+    outer_ctx c = { &p, ond, shape, xstrides, ostrides, x, out };
+    if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt))
+        reduce_outputs(&c, 0, M, &flags);   /* few outputs: each in parallel */
+    else
         flags = cw_parallel_tasks(M, N, outer_block, &c);
-    }
     return E->fpe ? flags : CW_OK;
 }
 
@@ -719,11 +679,11 @@ typedef struct {
     int64_t k, kend;
 } sel_local;
 
-static void count_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *vctx)
+/* count_run and fill_run: one run of cnt items at the iterator's position. */
+static void count_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
 {
-    sel_local *L = (sel_local *)vctx;
     const sel_plan *p = L->p;
-    const char *src = p->c + offset(p->nd, idx, p->cs);
+    const char *src = p->c + cw_iter_offset(it, p->cs);
     ptrdiff_t s = p->cs[p->nd - 1];
     if (s == p->w) {
         rstate st;
@@ -793,18 +753,18 @@ CW_DISPATCH static int64_t fill_idx(const char *src, ptrdiff_t s, int w, uint64_
     return k;
 }
 
-static void fill_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *vctx)
+static void fill_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
 {
-    sel_local *L = (sel_local *)vctx;
     const sel_plan *p = L->p;
     const int last = p->nd - 1, w = p->w;
-    const char *src = p->c + offset(p->nd, idx, p->cs);
+    const ptrdiff_t *idx = it->idx;
+    const char *src = p->c + cw_iter_offset(it, p->cs);
     const ptrdiff_t s = p->cs[last];
     const uint64_t mask = p->mask;
     int64_t k = L->k;
     const int64_t kend = L->kend;
     if (p->mode == CW_SEL_FLAT) {
-        k = fill_idx(src, s, w, mask, cnt, flat, (int64_t *)p->outs[0], k, kend);
+        k = fill_idx(src, s, w, mask, cnt, it->flat, (int64_t *)p->outs[0], k, kend);
     } else if (p->mode == CW_SEL_MULTI) {
         int64_t k0 = k;
         k = fill_idx(src, s, w, mask, cnt, idx[last], (int64_t *)p->outs[last], k, kend);
@@ -812,7 +772,7 @@ static void fill_run(const ptrdiff_t *idx, ptrdiff_t flat, ptrdiff_t cnt, void *
             for (int64_t j = k0; j < k; j++)
                 ((int64_t *)p->outs[d])[j] = idx[d];
     } else {
-        const char *vsrc = p->v + offset(p->nd, idx, p->vs);
+        const char *vsrc = p->v + cw_iter_offset(it, p->vs);
         const ptrdiff_t vs = p->vs[last], vsz = p->vsz;
         char *o = p->outs[0];
         for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
@@ -829,7 +789,10 @@ static void sel_count_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
     for (ptrdiff_t b = lo; b < hi; b++) {
         sel_local L = { p, 0, 0 };
         ptrdiff_t a = b * p->B, e = a + p->B < p->n ? a + p->B : p->n;
-        nd_runs(p->nd, p->shape, a, e, count_run, &L);
+        cw_iter it;
+        cw_iter_init(&it, p->nd, p->shape, a, e);
+        for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt))
+            count_run(&L, &it, cnt);
         p->counts[b] = L.k;
     }
 }
@@ -841,8 +804,12 @@ static void sel_fill_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
         /* counts[] holds exclusive prefix sums here; the total is last. */
         sel_local L = { p, p->counts[b], p->counts[b + 1] };
         ptrdiff_t a = b * p->B, e = a + p->B < p->n ? a + p->B : p->n;
-        if (L.k < L.kend)
-            nd_runs(p->nd, p->shape, a, e, fill_run, &L);
+        if (L.k >= L.kend)
+            continue;
+        cw_iter it;
+        cw_iter_init(&it, p->nd, p->shape, a, e);
+        for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt))
+            fill_run(&L, &it, cnt);
     }
 }
 

@@ -18,11 +18,6 @@ int cw_set_global_threads(int n)
                                __ATOMIC_RELAXED);
 }
 
-int cw_get_global_threads(void)
-{
-    return __atomic_load_n(&cw_global_threads, __ATOMIC_RELAXED);
-}
-
 int cw_set_local_threads(int n)
 {
     int prev = cw_local_threads;
@@ -46,10 +41,9 @@ int cw_get_num_threads(void)
  * A parallel region costs a few microseconds (waking the team, the closing
  * barrier).  Below cw_min_parallel / cost elements a call runs serially and
  * never enters a region; above it, each thread gets at least half that many
- * elements.  The default was chosen with `python -m corewise bench
- * --threshold` (see README, "Threading contract"): on the project's 2-core
- * machines sqrt with 2 threads lost to serial at 2048 elements (0.93x) and
- * won from 4096 (1.18x; 1.42x at 8192). */
+ * elements.  The default is the size from which two threads beat one for
+ * sqrt, found with `python -m corewise bench --threshold` (figures in the
+ * README, "Threading contract"). */
 #define CW_DEFAULT_MIN_PARALLEL 4096
 static ptrdiff_t cw_min_parallel = CW_DEFAULT_MIN_PARALLEL;
 
@@ -69,12 +63,6 @@ static ptrdiff_t threshold_for_cost(int cost)
 {
     ptrdiff_t t = cw_get_min_parallel() / (cost > 0 ? cost : 1);
     return t > 1 ? t : 1;
-}
-
-ptrdiff_t cw_parallel_threshold(int op)
-{
-    const cw_op_info *info = cw_op_get(op);
-    return info ? threshold_for_cost(info->cost) : -1;
 }
 
 /* ---- fork safety -------------------------------------------------------------
@@ -209,17 +197,32 @@ static int run_serial(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
     return run_block(fn, lo, hi, ctx);
 }
 
-/* Both drivers: the team is team_size() threads capped by the nested-use
- * budget (cw_reserve); a grant of 1 runs serially, still counted. */
-int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
+/* How a team splits [0, units): one contiguous block of elements per thread
+ * (cw_parallel_run), or `omp for schedule(static)` over tasks, one fn call
+ * per task (cw_parallel_tasks). */
+enum { CW_SPLIT_BLOCKS, CW_SPLIT_TASKS };
+
+/* The one entry of every parallel path: fn over [0, units) for work of n
+ * elements at relative cost `cost`.  Here, and only here, it is decided
+ * whether the call runs serially (below the serial threshold, one thread
+ * requested, inside a parallel region, or a grant of 1 from the nested-use
+ * budget) and how many threads its team has: team_size() capped by
+ * `units` for tasks, then by the budget (cw_reserve).  A serial run is
+ * still counted in the budget once the call asked for a team.  Every team
+ * marks the pool live, so the fork hook releases it.  Returns the CW_FPE_*
+ * flags the blocks raised. */
+static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
+                       cw_block_fn fn, void *ctx)
 {
     int nt = team_size(n, threshold_for_cost(cost));
+    if (split == CW_SPLIT_TASKS && nt > units)
+        nt = (int)units;
     if (nt <= 1)
-        return run_serial(fn, 0, n, ctx);
+        return run_serial(fn, 0, units, ctx);
     int grant = cw_reserve(nt);
     int flags = 0;
     if (grant <= 1) {
-        flags = run_serial(fn, 0, n, ctx);
+        flags = run_serial(fn, 0, units, ctx);
     } else {
         cw_pool_live = 1;
 #pragma omp parallel num_threads(grant) reduction(| : flags)
@@ -227,51 +230,40 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
             ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
             if (t == 0)
                 cw_last_team = (int)T;
-            ptrdiff_t blk = (n + T - 1) / T;
-            blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
-            ptrdiff_t lo = t * blk, hi = lo + blk;
-            if (hi > n)
-                hi = n;
-            if (lo < hi)
-                flags |= run_block(fn, lo, hi, ctx);
+            if (split == CW_SPLIT_TASKS) {
+#pragma omp for schedule(static)
+                for (ptrdiff_t k = 0; k < units; k++)
+                    flags |= run_block(fn, k, k + 1, ctx);
+            } else {
+                ptrdiff_t blk = (units + T - 1) / T;
+                blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
+                ptrdiff_t lo = t * blk, hi = lo + blk;
+                if (hi > units)
+                    hi = units;
+                if (lo < hi)
+                    flags |= run_block(fn, lo, hi, ctx);
+            }
         }
     }
     cw_release(grant);
     return flags;
 }
 
-/* A fixed list of ntasks tasks of about task_elems elements each, run as
- * `omp for schedule(static)` over the tasks (or serially under the
- * same threshold as cw_parallel_run, counted in elements).  For reductions
- * whose task list does not depend on the thread count (csrc/reduce.c).
- * Returns the CW_FPE_* flags the tasks raised. */
+int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
+{
+    return cw_dispatch(n, n, cost, CW_SPLIT_BLOCKS, fn, ctx);
+}
+
+/* A fixed list of ntasks tasks of about task_elems elements each, counted
+ * as ntasks * task_elems elements of cost 1 for the serial threshold.  For
+ * reductions whose task list does not depend on the thread count
+ * (csrc/reduce.c). */
 int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, void *ctx)
 {
     if (ntasks <= 0)
         return 0;
     ptrdiff_t n = task_elems > PTRDIFF_MAX / ntasks ? PTRDIFF_MAX : ntasks * task_elems;
-    int nt = team_size(n, threshold_for_cost(1));
-    if (nt > ntasks)
-        nt = (int)ntasks;
-    if (nt <= 1)
-        return run_serial(fn, 0, ntasks, ctx);
-    int grant = cw_reserve(nt);
-    int flags = 0;
-    if (grant <= 1) {
-        flags = run_serial(fn, 0, ntasks, ctx);
-    } else {
-        cw_pool_live = 1;
-#pragma omp parallel num_threads(grant) reduction(| : flags)
-        {
-            if (omp_get_thread_num() == 0)
-                cw_last_team = omp_get_num_threads();
-#pragma omp for schedule(static)
-            for (ptrdiff_t t = 0; t < ntasks; t++)
-                flags |= run_block(fn, t, t + 1, ctx);
-        }
-    }
-    cw_release(grant);
-    return flags;
+    return cw_dispatch(ntasks, n, 1, CW_SPLIT_TASKS, fn, ctx);
 }
 
 /* ---- the roof: parallel copy ---------------------------------------------------- */
@@ -347,7 +339,7 @@ const char *cw_simd_level(void)
 #if CW_HAVE_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return "avx2 (vector-math and min/max loops, float32 tanh: avx512f)";
+        return "avx2 (vector-math loops, max/min/argmax/argmin reductions, float32 tanh: avx512f)";
     if (__builtin_cpu_supports("avx2"))
         return cw_vtanhf_pick(NULL) ? "avx2 (float32 tanh: avx2+fma)" : "avx2";
     return "sse2";
