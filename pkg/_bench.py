@@ -195,7 +195,7 @@ def bench_call(rows, repeats):
 
 def bench_call1000(rows, repeats):
     """Per-call cost on 1000 float64 elements, unary and binary, against
-    NumPy (issue 5: no more than 1 us slower) and the bare cffi call."""
+    NumPy (the target: no more than 1 us slower) and the bare cffi call."""
     import corewise as cw
     rng = np.random.default_rng(5)
     a, b = rng.uniform(size=1000), rng.uniform(size=1000)
