@@ -3,7 +3,6 @@
 #include <fenv.h>
 #include <omp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include "cw_internal.h"
@@ -198,30 +197,6 @@ static int run_serial(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
     return run_block(fn, lo, hi, ctx);
 }
 
-/* A team's helper threads never take asynchronous signals.  A
- * process-directed signal (Ctrl-C, kill) goes to any thread that does not
- * block it; CPython (3.11 on Linux) marks it for its main thread only when
- * the C handler runs on that thread -- run on another one, the signal waits
- * until the main thread next recomputes its eval breaker, which a loop of
- * corewise calls may never do (Ctrl-C ignored).  So each helper blocks them
- * once, in its first region (libgomp keeps its threads; a thread created
- * after a fork inherits the unblocked mask of the caller, which never
- * blocks).  Synchronous faults stay deliverable. */
-static _Thread_local int cw_helper_masked = 0;
-
-static void cw_mask_helper_signals(void)
-{
-    if (cw_helper_masked)
-        return;
-    sigset_t s;
-    sigfillset(&s);
-    const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT };
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-        sigdelset(&s, faults[i]);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
-    cw_helper_masked = 1;
-}
-
 /* How a team splits [0, units): one contiguous block of elements per thread
  * (cw_parallel_run), or `omp for schedule(static)` over tasks, one fn call
  * per task (cw_parallel_tasks). */
@@ -255,8 +230,6 @@ static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
             ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
             if (t == 0)
                 cw_last_team = (int)T;
-            else
-                cw_mask_helper_signals();
             if (split == CW_SPLIT_TASKS) {
 #pragma omp for schedule(static)
                 for (ptrdiff_t k = 0; k < units; k++)
