@@ -108,18 +108,23 @@ objects = st.recursive(
 
 # ---- running both and comparing -------------------------------------------------------------
 
+def _converted_dtype(x):
+    """The dtype NumPy converts ``x`` to, or None when it cannot."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(x).dtype
+    except Exception:                                # noqa: BLE001 - unconvertible
+        return None
+
+
 def _documented_refusal(x):
     """Would corewise refuse this input by its documented rules?"""
     t = type(x)
     if isinstance(x, np.ndarray) and t is not np.ndarray and t is not np.memmap:
         return True                                  # subclass overriding hooks
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            a = np.asarray(x)
-    except Exception:                                # noqa: BLE001 - unconvertible
-        return True
-    return a.dtype.kind in REFUSED_KINDS or a.dtype == LONGDOUBLE
+    dt = _converted_dtype(x)
+    return dt is None or dt.kind in REFUSED_KINDS or dt == LONGDOUBLE
 
 
 def _outcome(call):
@@ -186,12 +191,8 @@ def _object_operand(x):
     OverflowError) in bounded time.  Deciding costs one conversion."""
     if type(x) is int or type(x) is bool:
         return False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return np.asarray(x).dtype.kind == "O"
-    except Exception:                                # noqa: BLE001 - NumPy refuses it at once
-        return False
+    dt = _converted_dtype(x)                         # None: NumPy refuses it at once
+    return dt is not None and dt.kind == "O"
 
 
 def compare(fn, build):
