@@ -210,5 +210,22 @@ int cw_threads_busy(void);            /* threads now working for corewise calls 
 int cw_threads_peak(int reset);       /* the above when a team last formed, high-water
                                          mark (never over the limit); reset -> 0 */
 int cw_last_team_size(void);          /* team of this thread's last call (1 = serial) */
+int cw_set_adaptive(int on);         /* adaptation to a busy machine (adapt.c): on by
+                                         default; returns the previous state; resets it */
+int cw_get_adaptive(void);
+void cw_adapt_reset(void);            /* forget what was observed */
+/* The state machine itself, for tests with simulated clocks: the team a call
+ * wanting `want` threads gets at time `now` (*probe: this call tests a cap),
+ * and what a call reports (team formed, threads that took work, its start,
+ * the caller's last chunk, its end, one thread's time for the same work;
+ * ns).  Returns 1 if the call capped the team. */
+int cw_adapt_team(int want, int64_t now, int *probe);
+int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
+                     int64_t end, int64_t serial, int probe);
+/* out[0..5]: cap (0 none), back-off ns, late calls, probes, capped calls,
+ * cap's end (ns, CLOCK_MONOTONIC) */
+void cw_adapt_stats(int64_t *out);
+int64_t cw_now_ns(void);
+void cw_set_helper_delay(int64_t ns); /* test hook: helpers start this late */
 int cw_set_thread_budget(int on);     /* 0 switches the budget off (benchmarks measure
                                          the rule that way); returns the previous state */

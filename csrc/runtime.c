@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "cw_internal.h"
 
 /* ---- thread control ----------------------------------------------------- */
@@ -152,6 +153,7 @@ static void cw_release(int grant)
 static void cw_child_after_fork(void)
 {
     __atomic_store_n(&cw_busy, 0, __ATOMIC_RELAXED);
+    cw_adapt_reset();           /* the parent's observations are not the child's */
 }
 
 int cw_threads_busy(void) { return __atomic_load_n(&cw_busy, __ATOMIC_RELAXED); }
@@ -197,20 +199,85 @@ static int run_serial(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
     return run_block(fn, lo, hi, ctx);
 }
 
-/* How a team splits [0, units): one contiguous block of elements per thread
- * (cw_parallel_run), or `omp for schedule(static)` over tasks, one fn call
- * per task (cw_parallel_tasks). */
+/* How a team splits [0, units): contiguous blocks of elements
+ * (cw_parallel_run) or one fn call per task (cw_parallel_tasks).  Either
+ * way the team takes chunks -- CW_CHUNKS_PER_THREAD blocks per thread, or
+ * single tasks -- from a shared counter, the caller's thread first: a
+ * helper that starts late (its core taken by another process) finds less
+ * work or none, and the call never waits for its share (adapt.c). */
 enum { CW_SPLIT_BLOCKS, CW_SPLIT_TASKS };
+#define CW_CHUNKS_PER_THREAD 4
+
+typedef struct {
+    cw_block_fn fn;
+    void *ctx;
+    ptrdiff_t units, chunk, nchunks;
+    ptrdiff_t next;          /* the next chunk to take (atomic) */
+    int showed;              /* threads that took at least one chunk (atomic) */
+    int64_t done;            /* when the caller's thread ran out of chunks */
+    int64_t rmin;            /* the fastest chunk: ns per 1024 units (atomic) */
+} cw_team_work;
+
+static void atomic_min64(int64_t *p, int64_t v)
+{
+    int64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+
+/* Test hook (cw_set_helper_delay): helpers wait this long before taking
+ * work -- a simulated late helper. */
+static int64_t cw_helper_delay = 0;
+
+void cw_set_helper_delay(int64_t ns) { __atomic_store_n(&cw_helper_delay, ns, __ATOMIC_RELAXED); }
+
+static int team_member(cw_team_work *w, int t)
+{
+    int flags = 0, took = 0;
+    int64_t rmin = INT64_MAX, a = 0, b;
+    if (t > 0) {
+        int64_t d = __atomic_load_n(&cw_helper_delay, __ATOMIC_RELAXED);
+        if (d > 0) {
+            struct timespec ts = { (time_t)(d / 1000000000), (long)(d % 1000000000) };
+            nanosleep(&ts, NULL);
+        }
+    }
+    for (;;) {
+        ptrdiff_t k = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+        if (k >= w->nchunks)
+            break;
+        ptrdiff_t lo = k * w->chunk, hi = lo + w->chunk;
+        if (hi > w->units)
+            hi = w->units;
+        if (!took)
+            a = cw_now_ns();
+        flags |= run_block(w->fn, lo, hi, w->ctx);
+        took = 1;
+        b = cw_now_ns();
+        int64_t r = (b - a) * 1024 / (hi - lo);
+        rmin = r < rmin ? r : rmin;
+        a = b;
+    }
+    if (took) {
+        __atomic_add_fetch(&w->showed, 1, __ATOMIC_RELAXED);
+        atomic_min64(&w->rmin, rmin);
+    }
+    if (t == 0)
+        w->done = took ? a : cw_now_ns();
+    return flags;
+}
 
 /* The one entry of every parallel path: fn over [0, units) for work of n
  * elements at relative cost `cost`.  Here, and only here, it is decided
  * whether the call runs serially (below the serial threshold, one thread
  * requested, inside a parallel region, or a grant of 1 from the nested-use
  * budget) and how many threads its team has: team_size() capped by
- * `units` for tasks, then by the budget (cw_reserve).  A serial run is
- * still counted in the budget once the call asked for a team.  Every team
- * marks the pool live, so the fork hook releases it.  Returns the CW_FPE_*
- * flags the blocks raised. */
+ * `units` for tasks, then by what adapt.c allows now (unless the count was
+ * set explicitly with cw.threads / set_num_threads), then by the budget
+ * (cw_reserve).  A serial run is still counted in the budget once the call
+ * asked for a team.  Every team marks the pool live, so the fork hook
+ * releases it.  Returns the CW_FPE_* flags the blocks raised. */
 static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
                        cw_block_fn fn, void *ctx)
 {
@@ -219,30 +286,41 @@ static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
         nt = (int)units;
     if (nt <= 1)
         return run_serial(fn, 0, units, ctx);
+    int adaptive = cw_local_threads == 0
+                   && __atomic_load_n(&cw_global_threads, __ATOMIC_RELAXED) == 0;
+    int probe = 0;
+    int64_t start = adaptive ? cw_now_ns() : 0;
+    if (adaptive) {
+        nt = cw_adapt_team(nt, start, &probe);
+        if (nt <= 1)
+            return run_serial(fn, 0, units, ctx);
+    }
     int grant = cw_reserve(nt);
     int flags = 0;
     if (grant <= 1) {
         flags = run_serial(fn, 0, units, ctx);
     } else {
+        cw_team_work w = { fn, ctx, units, 1, units, 0, 0, 0, INT64_MAX };
+        if (split == CW_SPLIT_BLOCKS) {
+            ptrdiff_t want = (ptrdiff_t)grant * CW_CHUNKS_PER_THREAD;
+            ptrdiff_t c = (units + want - 1) / want;
+            w.chunk = (c + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned chunk edges */
+            w.nchunks = (units + w.chunk - 1) / w.chunk;
+        }
         cw_pool_live = 1;
 #pragma omp parallel num_threads(grant) reduction(| : flags)
         {
-            ptrdiff_t T = omp_get_num_threads(), t = omp_get_thread_num();
+            int t = omp_get_thread_num();
             if (t == 0)
-                cw_last_team = (int)T;
-            if (split == CW_SPLIT_TASKS) {
-#pragma omp for schedule(static)
-                for (ptrdiff_t k = 0; k < units; k++)
-                    flags |= run_block(fn, k, k + 1, ctx);
-            } else {
-                ptrdiff_t blk = (units + T - 1) / T;
-                blk = (blk + 15) & ~(ptrdiff_t)15;  /* 64-byte aligned block edges */
-                ptrdiff_t lo = t * blk, hi = lo + blk;
-                if (hi > units)
-                    hi = units;
-                if (lo < hi)
-                    flags |= run_block(fn, lo, hi, ctx);
-            }
+                cw_last_team = omp_get_num_threads();
+            flags |= team_member(&w, t);
+        }
+        if (adaptive) {
+            /* one thread's time for the work: all of it at the fastest
+             * chunk's rate */
+            int64_t serial = w.rmin == INT64_MAX ? 0 : w.rmin * (int64_t)units / 1024;
+            cw_adapt_observe(cw_last_team, w.showed, start, w.done, cw_now_ns(),
+                             serial, probe);
         }
     }
     cw_release(grant);

@@ -8,7 +8,7 @@ array([2., 3.])
 """
 from ._version import __version__
 from ._lib import lib as _clib  # noqa: F401  (checks the build at import)
-from ._threads import get_num_threads, set_num_threads, threads
+from ._threads import get_adaptive, get_num_threads, set_adaptive, set_num_threads, threads
 from ._info import info
 from ._ufunc import FUNCTIONS as _FUNCTIONS
 from ._reduce import FUNCTIONS as _REDUCTIONS
@@ -24,7 +24,7 @@ functions = tuple(_FUNCTIONS)
 #: Function names corewise.evaluate accepts (where + the table's functions).
 evaluate_functions = _evaluate_functions()
 
-__all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_num_threads",
-           "info", "set_num_threads", "threads", *_FUNCTIONS,
+__all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
+           "get_num_threads", "info", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
            *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress"]

@@ -35,6 +35,7 @@ def info():
         "threads": lib.cw_get_num_threads(),
         "serial_threshold": lib.cw_get_min_parallel(),
         "omp_wait": _wait_policy(),
+        "adaptive": "on (team sizes follow a busy machine)" if lib.cw_get_adaptive() else "off",
         "simd": cstr(lib.cw_simd_level()),
         "compiler": cstr(lib.cw_compiler()),
         "flags": cstr(lib.cw_build_flags()),

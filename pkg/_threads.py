@@ -6,10 +6,19 @@ Effective thread count of a call, in order of precedence:
   3. otherwise OpenMP's own setting, ``omp_get_max_threads()`` read at call
      time, so OMP_NUM_THREADS and threadpoolctl's
      ``threadpool_limits(n, user_api="openmp")`` take effect.
+
+In case 3 the count is a maximum: the adaptive runtime (csrc/adapt.c) uses
+fewer threads while the machine is busy.  Counts set in cases 1 and 2 are
+used as given.  ``set_adaptive(False)`` (or COREWISE_ADAPTIVE=0 in the
+environment at import) switches the adaptation off.
 """
 import operator
+import os
 
 from ._lib import lib
+
+if os.environ.get("COREWISE_ADAPTIVE", "1").strip() in ("0", "off", "false", "no"):
+    lib.cw_set_adaptive(0)
 
 MAX_THREADS = 1024
 
@@ -34,6 +43,20 @@ def set_num_threads(n):
     Returns the previous process-wide setting (``None`` if there was none)."""
     prev = lib.cw_set_global_threads(0 if n is None else _validate(n))
     return prev or None
+
+
+def set_adaptive(on):
+    """Switch the adaptation to a busy machine on or off (process-wide);
+    returns the previous state.  Off, a call with the default thread count
+    always forms its full team, as corewise did before."""
+    if not isinstance(on, bool):
+        raise TypeError(f"corewise: set_adaptive takes a bool, not {type(on).__name__}")
+    return bool(lib.cw_set_adaptive(int(on)))
+
+
+def get_adaptive():
+    """Whether the adaptive runtime is on."""
+    return bool(lib.cw_get_adaptive())
 
 
 def get_num_threads():
