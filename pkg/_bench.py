@@ -28,6 +28,9 @@ Cases
   --math         the math family: exp, log, sin, cos, tanh on 4M float64 and
                  float32 (out=); add, multiply, absolute on --large float64
                  against the parallel copy of the bytes they move
+  --contention, --plot   see _bench_contention.py: k busy processes, 8 Python
+                 threads at once, the switch when load starts and stops; the
+                 speed-up-against-size picture
 """
 import json
 import statistics
@@ -70,6 +73,18 @@ def add_arguments(p):
                    help="size of the --out-of-core file (default 1.25 x RAM)")
     p.add_argument("--math", action="store_true",
                    help="also run the math-family cases (transcendentals, binary ops)")
+    p.add_argument("--contention", action="store_true",
+                   help="also run on a busy machine: k = 0 .. cores busy processes "
+                        "(started and stopped here), 8 Python threads at once, and a "
+                        "timeline in which the load starts and stops (_bench_contention.py)")
+    p.add_argument("--busy", default=None,
+                   help="comma-separated numbers of busy processes for --contention "
+                        "(default 0 .. cores)")
+    p.add_argument("--pythreads", type=int, default=8,
+                   help="Python threads calling at once in --contention (default 8)")
+    p.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="also draw speed-up over NumPy against size, quiet and beside a "
+                        "busy process, into FILE.png (needs matplotlib: the plot extra)")
 
 
 def _thread_counts(spec):
@@ -393,8 +408,9 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
 
 
 def format_rows(rows):
-    cols = ["case", "impl", "threads", "median_us", "cpu_s", "speedup_vs_numpy", "speedup_vs_numexpr",
-            "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial"]
+    cols = ["case", "impl", "threads", "busy", "median_us", "cpu_s", "speedup_vs_numpy", "speedup_vs_numexpr",
+            "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial", "capped_calls",
+            "follow_ms"]
     cols = [c for c in cols if any(c in r for r in rows)]
     def cell(v):
         if isinstance(v, float):
@@ -432,6 +448,9 @@ def run(args):
         bench_out_of_core(rows, 2**26 if args.quick else args.ooc_bytes)
     if args.math:
         bench_math(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20, large)
+    if args.contention or args.plot:
+        from . import _bench_contention
+        _bench_contention.run(args, rows)
     if args.json:
         print(json.dumps({"info": _info.info(), "rows": rows}, indent=1))
     else:
