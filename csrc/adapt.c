@@ -76,6 +76,13 @@ static struct {
 #define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
 
+static int64_t cold_ns = CW_ADAPT_COLD_NS;
+
+int64_t cw_adapt_set_cold(int64_t ns)
+{
+    return __atomic_exchange_n(&cold_ns, ns > 0 ? ns : CW_ADAPT_COLD_NS, __ATOMIC_RELAXED);
+}
+
 int64_t cw_now_ns(void)
 {
     struct timespec ts;
@@ -131,7 +138,7 @@ int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
      * contract"), and the caller's own first touch of cold caches and
      * futex wake-ups.  That is no sign of a busy machine, and a probe is
      * always such a call: it is not counted either way. */
-    int cold = start - LD(st.last_end) > CW_ADAPT_COLD_NS;
+    int cold = start - LD(st.last_end) > LD(cold_ns);
     ST(st.last_end, end);
     int64_t loss = cold ? 0 : end - start - serial / 10 * 9;
     /* the window, halved once per 2^CW_ADAPT_HALF_SHIFT ns since last seen */

@@ -227,5 +227,8 @@ int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
 void cw_adapt_stats(int64_t *out);
 int64_t cw_now_ns(void);
 void cw_set_helper_delay(int64_t ns); /* test hook: helpers start this late */
+int64_t cw_adapt_set_cold(int64_t ns); /* test hook: the pause after which a call
+                                         is not judged (ns; <= 0 resets); returns
+                                         the previous one */
 int cw_set_thread_budget(int on);     /* 0 switches the budget off (benchmarks measure
                                          the rule that way); returns the previous state */

@@ -155,9 +155,21 @@ PROCS = os.cpu_count() or 1
 needs2 = pytest.mark.skipif(PROCS < 2, reason="needs 2 cores for a 2-thread team")
 
 
+@pytest.fixture
+def warm(adapt):
+    """Real calls, each judged: the pause after which a call counts as one
+    that found the helpers asleep (0.2 ms) is lifted to 10 s, since the Python
+    between two calls -- PyPy's in particular, or a loaded CI machine -- may
+    take longer than that (the rule itself is tested with simulated clocks
+    above)."""
+    prev = lib.cw_adapt_set_cold(10 * 1000 * MS)
+    yield
+    lib.cw_adapt_set_cold(prev)
+
+
 def _until_late(call, tries=20):
-    """Calls call() back to back until one is found late (the first may find
-    the helpers asleep, which is not counted); returns its results."""
+    """Calls call() back to back until one is found late; returns their
+    results."""
     late = stats()["late"]
     outs = []
     for _ in range(tries):
@@ -168,7 +180,7 @@ def _until_late(call, tries=20):
 
 
 @needs2
-def test_simulated_late_helper_real_call(adapt):
+def test_simulated_late_helper_real_call(warm):
     """A helper that starts 20 ms late: calls return NumPy's bits, the runtime
     finds them late and runs the next calls serially."""
     x = np.random.default_rng(1).random(1 << 20)
@@ -192,18 +204,17 @@ def test_simulated_late_helper_real_call(adapt):
     for out, team_size in outs:
         assert team_size == 1           # inside the back-off: serial
         assert_same(out, want)
-    # past the back-off the full team is tried again, and with a prompt
-    # helper it stays
+    # past the back-off the full team is tried again (whether it then stays
+    # depends on what else this machine runs: the suite's other workers)
     while time.monotonic_ns() <= stats()["until"]:
         time.sleep(0.0005)
-    for _ in range(3):
-        assert_same(cw.sqrt(x), want)
-        assert lib.cw_last_team_size() == 2
-    assert stats()["cap"] == 0
+    probes = stats()["probes"]
+    assert_same(cw.sqrt(x), want)
+    assert lib.cw_last_team_size() == 2 and stats()["probes"] == probes + 1
 
 
 @needs2
-def test_late_helper_in_a_reduction_and_evaluate(adapt):
+def test_late_helper_in_a_reduction_and_evaluate(warm):
     rng = np.random.default_rng(2)
     a = rng.random(1 << 20)
     b = rng.random(1 << 20)
