@@ -108,11 +108,13 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
 #define CW_DISPATCH_SEL CW_DISPATCH_VM
 #endif
 
-/* NAME: the dispatched range kernel around NAME_chunk (one chunk, inlined;
- * full chunks get a constant n so that the lanes stay in registers). */
-#define RANGE_KERNEL(NAME, ISZ, DISPATCH)                                     \
-    DISPATCH static void NAME(const char *x, const char *y, ptrdiff_t n,      \
-                              ptrdiff_t base, uint64_t mask, rstate *out)     \
+/* FN: the range kernel around NAME_chunk (one chunk, inlined; full chunks
+ * get a constant n so that the lanes stay in registers) and NAME_comb.
+ * RANGE_KERNEL(NAME, ...) is the dispatched one, FN = NAME. */
+#define RANGE_KERNEL(NAME, ISZ, DISPATCH) RANGE_KERNEL_AS(NAME, NAME, ISZ, DISPATCH)
+#define RANGE_KERNEL_AS(FN, NAME, ISZ, DISPATCH)                              \
+    static DISPATCH void FN(const char *x, const char *y, ptrdiff_t n,        \
+                            ptrdiff_t base, uint64_t mask, rstate *out)       \
     {                                                                         \
         counter c;                                                            \
         c.d = 0;                                                              \
@@ -281,8 +283,113 @@ RANGE_KERNEL(count_b8, 1, CW_DISPATCH)
         return nan ? NAME##_lanes(x, n) : NAME##_hw(x, n);                    \
     }
 
-/* max/min/nanmax/nanmin: LANESFN is NAME_lanes or NAME_fast. */
-#define SEL_KERNEL(NAME, T, V, FIELD, PICK, LANESFN)                          \
+/* ---- one-pass scans for the contiguous selections ----------------------
+ *
+ * The selections are exact, so a range's result does not depend on how it
+ * is cut: combining chunk states with NAME_comb is associative (it keeps
+ * the rightmost of the top class: for max the last NaN if there is one,
+ * else the last element equal to the maximum; nanmax ranks NaN lowest; the
+ * arg* states the leftmost), so any order of combining them gives the
+ * state the binary counter gives.  Hence a contiguous range is scanned in
+ * one pass with wide lanes (the hardware max/min, the NaN test OR-
+ * accumulated in the same pass), and the chunk kernels run only where the
+ * scan's answer could differ in its bits: a range holding a NaN, or a
+ * max/min that is a zero (which of -0.0 and +0.0 the lanes keep is then
+ * theirs to say).  argmax/argmin keep, lane by lane, the best value and the
+ * block of SBLK elements where it was first reached, and look for the
+ * index once, in the winning lane's block -- the "blockwise max, then a
+ * second search of the winning block" of SIMD argmax designs (e.g.
+ * NumPy's); the code is our own.  Results are bitwise those of the chunk
+ * kernels alone (the counter over chunks of CHUNK lanes). */
+
+#define SBLK (16 * CHUNK)
+
+/* Integers have no NaN and no signed zero. */
+#define UNORD_FLOAT(a, b) __builtin_isunordered(a, b)
+#define UNORD_INT(a, b) 0
+#define IS_FLOAT(T) ((T)0.5 != 0)
+
+/* One step of a scan's lanes: L = 128 / sizeof(T) lanes in each of two
+ * arrays (two 512-bit vectors each; float32 16 to a zmm), 2L elements a
+ * step; a NaN test on each pair of elements OR-accumulated in integers as
+ * wide as T (M).  HW(a, b) is a > b ? a : b (or <), a the new element: a
+ * NaN element is skipped (and flagged in u). */
+#define SCAN_STEP(HW, UNORD, x, i, m0, m1, u)                                 \
+    for (int j = 0; j < L; j++) {                                             \
+        __typeof__((x)[0]) a_ = (x)[(i) + j], b_ = (x)[(i) + L + j];          \
+        m0[j] = HW(a_, m0[j]);                                                \
+        m1[j] = HW(b_, m1[j]);                                                \
+        u[j] |= -(M)UNORD(a_, b_);                                            \
+    }
+
+/* FN(x, n, &m): returns non-zero if x[0..n) (n >= 1) holds a NaN, else
+ * sets m to its max/min (by HW). */
+#define SCAN_BY(FN, T, HW, UNORD)                                             \
+    static CW_INLINE int FN(const T *x, ptrdiff_t n, T *res)                  \
+    {                                                                         \
+        enum { L = 128 / sizeof(T) };                                      \
+        typedef CW_MASK_OF(T) M;                                              \
+        T m0[L], m1[L], t = x[0];                                             \
+        M u[L], tu = 0;                                                       \
+        for (int j = 0; j < L; j++) {                                         \
+            m0[j] = m1[j] = x[0];                                             \
+            u[j] = 0;                                                         \
+        }                                                                     \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + 2 * L <= n; i += 2 * L)                                    \
+            SCAN_STEP(HW, UNORD, x, i, m0, m1, u)                             \
+        for (; i < n; i++) {                                                  \
+            t = HW(x[i], t);                                                  \
+            tu |= UNORD(x[i], x[i]);                                          \
+        }                                                                     \
+        for (int j = 0; j < L; j++) {                                         \
+            m0[j] = HW(m1[j], m0[j]);                                         \
+            tu |= u[j];                                                       \
+        }                                                                     \
+        for (int j = 0; j < L; j++)                                           \
+            t = HW(m0[j], t);                                                 \
+        *res = t;                                                             \
+        return tu != 0;                                                       \
+    }
+
+/* Whether x[0..n) holds a NaN. */
+#define HAS_NAN(FN, T)                                                        \
+    static CW_INLINE int FN(const T *x, ptrdiff_t n)                          \
+    {                                                                         \
+        CW_MASK_OF(T) u = 0;                                                  \
+        for (ptrdiff_t i = 0; i < n; i++)                                     \
+            u |= x[i] != x[i];                                                \
+        return u != 0;                                                        \
+    }
+
+/* The first k in [0, n) with PRED(x[k], v) (one must exist): 16 elements
+ * tested at a time without a branch, then the one found among them. */
+#define FIND_FIRST(FN, T, PRED)                                               \
+    static CW_INLINE ptrdiff_t FN(const T *x, ptrdiff_t n, T v)               \
+    {                                                                         \
+        (void)v;                                                              \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + 16 <= n; i += 16) {                                        \
+            int hit = 0;                                                      \
+            for (int j = 0; j < 16; j++)                                      \
+                hit |= PRED(x[i + j], v);                                     \
+            if (hit)                                                          \
+                break;                                                        \
+        }                                                                     \
+        while (!PRED(x[i], v))                                                \
+            i++;                                                              \
+        return i;                                                             \
+    }
+#define IS_NAN(a, v) ((a) != (a))
+
+/* max/min/nanmax/nanmin: NAME_chunk (LANESFN: NAME_lanes or NAME_fast) and
+ * NAME_comb; NAME_exact, their range kernel (the binary counter over
+ * chunks); NAME, the dispatched range kernel: one scan of the range, whose
+ * answer is the result unless the range holds a NaN or its max/min is a
+ * zero.  Then: with NANTOP (max, min: a NaN is the answer) the state of
+ * the last chunk holding a NaN (every other chunk's state loses to it),
+ * else NAME_exact. */
+#define SEL_KERNEL(NAME, T, V, FIELD, PICK, LANESFN, SCAN, HASNAN, NANTOP)    \
     static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
                                        ptrdiff_t n, ptrdiff_t base,           \
                                        uint64_t mask, rstate *s)              \
@@ -295,29 +402,38 @@ RANGE_KERNEL(count_b8, 1, CW_DISPATCH)
         if (PICK(a, b))                                                       \
             sa->v.FIELD = b;                                                  \
     }                                                                         \
-    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH_SEL)
-
-/* argmax/argmin: the chunk's extreme by lanes, then the first index that
- * holds it (the first NaN if there is one).  Combining keeps the left
- * (earlier) state on ties, so the first occurrence wins, as in NumPy. */
-#define ARG_KERNEL(NAME, LANESFN, T, V, FIELD, BETTER)                        \
-    static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
-                                       ptrdiff_t n, ptrdiff_t base,           \
-                                       uint64_t mask, rstate *s)              \
+    RANGE_KERNEL_AS(NAME##_exact, NAME, sizeof(T), CW_INLINE)                 \
+    CW_DISPATCH_SEL static void NAME(const char *x, const char *y,            \
+                                     ptrdiff_t n, ptrdiff_t base,             \
+                                     uint64_t mask, rstate *out)              \
     {                                                                         \
-        const T *x = (const T *)vx;                                           \
-        T m = LANESFN(x, n);                                                  \
-        ptrdiff_t k = 0;                                                      \
-        if (m != m) {                                                         \
-            while (x[k] == x[k])                                              \
-                k++;                                                          \
+        const T *p = (const T *)x;                                            \
+        T m;                                                                  \
+        const int nan = SCAN(p, n, &m);                                       \
+        if (!nan && (m != 0 || !IS_FLOAT(T))) {                               \
+            out->v.FIELD = (V)m;                                              \
+        } else if (nan && (NANTOP)) {                                         \
+            ptrdiff_t c = (n - 1) / CHUNK * CHUNK;                            \
+            while (!HASNAN(p + c, n - c < CHUNK ? n - c : CHUNK))             \
+                c -= CHUNK;                                                   \
+            NAME##_chunk((const char *)(p + c), y,                            \
+                         n - c < CHUNK ? n - c : CHUNK, base + c, mask, out); \
         } else {                                                              \
-            while (!(x[k] == m))                                              \
-                k++;                                                          \
+            NAME##_exact(x, y, n, base, mask, out);                           \
         }                                                                     \
-        s->v.FIELD = (V)x[k];                                                 \
-        s->idx = base + k;                                                    \
-    }                                                                         \
+    }
+
+/* argmax/argmin: the first NaN if there is one, else the first index of
+ * the extreme (ties, -0.0 == +0.0 included: the first), as NumPy.  The
+ * range kernel runs the scan's 2L lanes over blocks of SBLK elements and
+ * keeps, lane by lane, the strictly best block maximum and its block.  At
+ * the end, for each lane holding the extreme, its first occurrence in that
+ * lane is searched for in the lane's block only (every 2L-th element: a
+ * lane's block is the first holding the extreme in that lane), and the
+ * smallest of these is the first index (the last < 2L elements go by
+ * themselves).  A NaN anywhere: the first one, searched for from the
+ * start.  Combining keeps the left (earlier) state on ties. */
+#define ARG_KERNEL(NAME, HW, UNORD, FINDNAN, T, V, FIELD, BETTER)             \
     static CW_INLINE void NAME##_comb(rstate *sa, const rstate *sb)           \
     {                                                                         \
         V a = sa->v.FIELD, b = sb->v.FIELD;                                   \
@@ -326,31 +442,105 @@ RANGE_KERNEL(count_b8, 1, CW_DISPATCH)
         if (b != b || BETTER(b, a))                                           \
             *sa = *sb;                                                        \
     }                                                                         \
-    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH_SEL)
+    CW_DISPATCH_SEL static void NAME(const char *x, const char *y,            \
+                                     ptrdiff_t n, ptrdiff_t base,             \
+                                     uint64_t mask, rstate *out)              \
+    {                                                                         \
+        enum { L = 128 / sizeof(T) };                                      \
+        typedef CW_MASK_OF(T) M;                                              \
+        const T *p = (const T *)x;                                            \
+        T best[2 * L];                                                        \
+        M blk[2 * L], u[L], tu = 0;                                           \
+        for (int j = 0; j < 2 * L; j++) {                                     \
+            best[j] = p[0];                                                   \
+            blk[j] = 0;                                                       \
+        }                                                                     \
+        for (int j = 0; j < L; j++)                                           \
+            u[j] = 0;                                                         \
+        const ptrdiff_t nl = n / (2 * L) * (2 * L);                           \
+        M b = 0;                                                              \
+        for (ptrdiff_t a = 0; a < nl; a += SBLK, b++) {                       \
+            const ptrdiff_t e = nl - a < SBLK ? nl : a + SBLK;                \
+            T m0[L], m1[L];                                                   \
+            for (int j = 0; j < L; j++)                                       \
+                m0[j] = m1[j] = p[a];                                         \
+            const T *q = p + a;                                               \
+            const ptrdiff_t len = e - a;                                      \
+            for (ptrdiff_t i = 0; i < len; i += 2 * L)                        \
+                SCAN_STEP(HW, UNORD, q, i, m0, m1, u)                         \
+            for (int j = 0; j < L; j++) {                                     \
+                M up0 = -(M)BETTER(m0[j], best[j]);                           \
+                M up1 = -(M)BETTER(m1[j], best[L + j]);                       \
+                best[j] = up0 ? m0[j] : best[j];                              \
+                blk[j] = up0 ? b : blk[j];                                    \
+                best[L + j] = up1 ? m1[j] : best[L + j];                      \
+                blk[L + j] = up1 ? b : blk[L + j];                            \
+            }                                                                 \
+        }                                                                     \
+        T t = p[nl < n ? nl : 0];                                             \
+        ptrdiff_t k = nl;                                                     \
+        for (ptrdiff_t i = nl; i < n; i++) {                                  \
+            tu |= UNORD(p[i], p[i]);                                          \
+            if (BETTER(p[i], t)) {                                            \
+                t = p[i];                                                     \
+                k = i;                                                        \
+            }                                                                 \
+        }                                                                     \
+        for (int j = 0; j < L; j++)                                           \
+            tu |= u[j];                                                       \
+        if (tu) {                                                             \
+            k = FINDNAN(p, n, p[0]);                                          \
+        } else if (nl) {                                                      \
+            T m = best[0];                                                    \
+            for (int j = 1; j < 2 * L; j++)                                   \
+                m = HW(best[j], m);                                           \
+            if (nl == n || !BETTER(t, m)) {                                   \
+                k = n;                                                        \
+                for (int j = 0; j < 2 * L; j++) {                             \
+                    if (!(best[j] == m))                                      \
+                        continue;                                             \
+                    ptrdiff_t i = (ptrdiff_t)blk[j] * SBLK + j;               \
+                    while (i < k && !(p[i] == m))                             \
+                        i += 2 * L;                                           \
+                    k = i < k ? i : k;                                        \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+        out->v.FIELD = (V)p[k];                                               \
+        out->idx = base + k;                                                  \
+    }
 
-/* The selections of one type: floats (FAST = SEL_FAST, L = _fast) or
- * integers (FAST = NO_FAST, L = _lanes). */
+/* The selections of one type: floats (FAST = SEL_FAST, L = _fast, UNORD =
+ * UNORD_FLOAT) or integers (FAST = NO_FAST, L = _lanes, UNORD_INT). */
 #define NO_FAST(NAME, T, HW)
-#define SEL_FAMILY(SUF, T, V, FIELD, FAST, L)                                 \
+#define SEL_FAMILY(SUF, T, V, FIELD, FAST, L, UNORD)                          \
     SEL_BY(max_##SUF##_lanes, T, UPD_MAX)                                     \
     SEL_BY(min_##SUF##_lanes, T, UPD_MIN)                                     \
     FAST(max_##SUF, T, UPD_HWMAX)                                             \
     FAST(min_##SUF, T, UPD_HWMIN)                                             \
-    SEL_KERNEL(max_##SUF, T, V, FIELD, PICK_MAX, max_##SUF##L)                \
-    SEL_KERNEL(min_##SUF, T, V, FIELD, PICK_MIN, min_##SUF##L)                \
-    ARG_KERNEL(argmax_##SUF, max_##SUF##L, T, V, FIELD, GT)                   \
-    ARG_KERNEL(argmin_##SUF, min_##SUF##L, T, V, FIELD, LT)
+    SCAN_BY(max_##SUF##_scan, T, UPD_HWMAX, UNORD)                            \
+    SCAN_BY(min_##SUF##_scan, T, UPD_HWMIN, UNORD)                            \
+    HAS_NAN(has_nan_##SUF, T)                                                 \
+    FIND_FIRST(find_nan_##SUF, T, IS_NAN)                                     \
+    SEL_KERNEL(max_##SUF, T, V, FIELD, PICK_MAX, max_##SUF##L,                \
+               max_##SUF##_scan, has_nan_##SUF, 1)                            \
+    SEL_KERNEL(min_##SUF, T, V, FIELD, PICK_MIN, min_##SUF##L,                \
+               min_##SUF##_scan, has_nan_##SUF, 1)                            \
+    ARG_KERNEL(argmax_##SUF, UPD_HWMAX, UNORD, find_nan_##SUF, T, V, FIELD, GT) \
+    ARG_KERNEL(argmin_##SUF, UPD_HWMIN, UNORD, find_nan_##SUF, T, V, FIELD, LT)
 #define NANSEL_FAMILY(SUF, T)                                                 \
     SEL_BY(nanmax_##SUF##_lanes, T, UPD_NANMAX)                               \
     SEL_BY(nanmin_##SUF##_lanes, T, UPD_NANMIN)                               \
     SEL_FAST(nanmax_##SUF, T, UPD_HWMAX)                                      \
     SEL_FAST(nanmin_##SUF, T, UPD_HWMIN)                                      \
-    SEL_KERNEL(nanmax_##SUF, T, double, f, PICK_NANMAX, nanmax_##SUF##_fast)  \
-    SEL_KERNEL(nanmin_##SUF, T, double, f, PICK_NANMIN, nanmin_##SUF##_fast)
-SEL_FAMILY(f32, float, double, f, SEL_FAST, _fast)
-SEL_FAMILY(f64, double, double, f, SEL_FAST, _fast)
-SEL_FAMILY(i64, int64_t, int64_t, i, NO_FAST, _lanes)
-SEL_FAMILY(u64, uint64_t, uint64_t, u, NO_FAST, _lanes)
+    SEL_KERNEL(nanmax_##SUF, T, double, f, PICK_NANMAX, nanmax_##SUF##_fast,  \
+               max_##SUF##_scan, has_nan_##SUF, 0)                            \
+    SEL_KERNEL(nanmin_##SUF, T, double, f, PICK_NANMIN, nanmin_##SUF##_fast,  \
+               min_##SUF##_scan, has_nan_##SUF, 0)
+SEL_FAMILY(f32, float, double, f, SEL_FAST, _fast, UNORD_FLOAT)
+SEL_FAMILY(f64, double, double, f, SEL_FAST, _fast, UNORD_FLOAT)
+SEL_FAMILY(i64, int64_t, int64_t, i, NO_FAST, _lanes, UNORD_INT)
+SEL_FAMILY(u64, uint64_t, uint64_t, u, NO_FAST, _lanes, UNORD_INT)
 NANSEL_FAMILY(f32, float)
 NANSEL_FAMILY(f64, double)
 

@@ -15,9 +15,13 @@ Cases
                  result, Python scalar), sqrt, exp, against NumPy
   --threshold    serial vs parallel time over sizes: where a parallel region
                  starts to pay off (how the serial threshold was chosen)
-  --reduce       sum and max of 32M float64 against a parallel read of the
-                 same bytes (the roof for reductions); sum and max of 256K
-                 float64 (in cache); nonzero of a 32M bool array, half true
+  --reduce       every reduction and selection (sum, prod, mean, nansum, min,
+                 max, nanmin, nanmax, argmin, argmax, count_nonzero, dot,
+                 nonzero, flatnonzero, extract, compress), float64 and
+                 float32, at 256K (in cache) and --large (32M) elements, 1
+                 thread and all, against NumPy in the same run; the 32M rows
+                 also against a parallel read of the array's bytes (the roof
+                 for reductions); nonzero of a 32M bool array, half true
   --evaluate     corewise.evaluate on 10M float64 (--evaluate-size): four
                  expressions, NumPy vs numexpr (if importable) vs evaluate
                  with out=, per thread count, against the copy roof of the
@@ -55,7 +59,7 @@ def add_arguments(p):
     p.add_argument("--threshold", action="store_true",
                    help="also sweep sizes to show where parallel beats serial")
     p.add_argument("--reduce", action="store_true",
-                   help="also run the reduction and nonzero cases")
+                   help="also run every reduction and selection, float64 and float32, 256K and --large")
 
     p.add_argument("--evaluate", action="store_true",
                    help="also benchmark corewise.evaluate (fused expressions) against "
@@ -260,25 +264,50 @@ def bench_threshold(rows, repeats):
         lib.cw_set_min_parallel(saved)
 
 
+REDUCE_NAMES = ("sum", "prod", "mean", "nansum", "min", "max", "nanmin", "nanmax", "argmin",
+                "argmax", "count_nonzero", "dot", "nonzero", "flatnonzero", "extract", "compress")
+
+
+def _reduce_call(mod, name, x, c, b):
+    """mod.name on the bench data: x uniform in [0, 1), c = x with the
+    elements < 0.5 zeroed (count_nonzero, nonzero, flatnonzero), b = x < 0.5
+    (the condition of extract and compress)."""
+    f = getattr(mod, name)
+    if name == "dot":
+        return lambda: f(x, x)
+    if name in ("count_nonzero", "nonzero", "flatnonzero"):
+        return lambda: f(c)
+    if name in ("extract", "compress"):
+        return lambda: f(b, x)
+    return lambda: f(x)
+
+
 def bench_reduce(rows, tcounts, repeats, n):
-    """Deterministic reductions and nonzero against NumPy and the read roof."""
+    """Every reduction and selection (REDUCE_NAMES), float64 and float32, at
+    256K elements (in cache) and n (--large), against NumPy in the same
+    run and, at n, against a parallel read of x's bytes (the read roof)."""
     import corewise as cw
     rng = np.random.default_rng(4)
-    x = rng.uniform(size=n)
-    xb, sink = ffi.from_buffer(x), ffi.new("uint64_t *")
-    tag = f"{n // 2**20}M" if n % 2**20 == 0 else str(n)
-    for name in ("sum", "max"):
-        npf, cwf = getattr(np, name), getattr(cw, name)
-        _scaling(rows, f"{name}-{tag}", lambda: npf(x), lambda: cwf(x), tcounts,
-                 max(3, repeats // 2), 0.05, nbytes=x.nbytes,
-                 roof_fn=lambda: lib.cw_parallel_read(x.nbytes, xb, sink), roof_name="read-roof")
-    small = x[:256 * 1024].copy()
-    for name in ("sum", "max"):
-        npf, cwf = getattr(np, name), getattr(cw, name)
-        _scaling(rows, f"{name}-256K", lambda: npf(small), lambda: cwf(small), tcounts,
-                 repeats, 0.02)
+    for size in ([256 * 1024, n] if n > 256 * 1024 else [n]):
+        big = size == n and size > 256 * 1024
+        tag = f"{size // 2**20}M" if size % 2**20 == 0 else (
+            f"{size // 1024}K" if size % 1024 == 0 else str(size))
+        for dt in (np.float64, np.float32):
+            x = rng.uniform(size=size).astype(dt)
+            c = np.where(x < 0.5, 0, x).astype(dt)
+            b = x < 0.5
+            xb, sink = ffi.from_buffer(x), ffi.new("uint64_t *")
+            big_kw = dict(nbytes=x.nbytes, roof_name="read-roof",
+                          roof_fn=lambda: lib.cw_parallel_read(x.nbytes, xb, sink))
+            for name in REDUCE_NAMES:
+                _scaling(rows, f"{name}-{tag}-{np.dtype(dt).name}",
+                         _reduce_call(np, name, x, c, b), _reduce_call(cw, name, x, c, b),
+                         tcounts, max(3, repeats // 2) if big else repeats,
+                         0.05 if big else 0.02, **(big_kw if big else {}))
+            del x, c, b
     b = rng.random(n) < 0.5
     assert np.array_equal(cw.nonzero(b)[0], np.nonzero(b)[0])
+    tag = f"{n // 2**20}M" if n % 2**20 == 0 else str(n)
     _scaling(rows, f"nonzero-{tag}-bool", lambda: np.nonzero(b), lambda: cw.nonzero(b),
              tcounts, max(3, repeats // 2), 0.05)
 

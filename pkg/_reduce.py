@@ -163,7 +163,7 @@ def _empty(op, res, rshape):
         res.fill(1 if op.code == lib.CW_RPROD else 0)
 
 
-_FAST_KINDS = ("sum", "sel", "mean")
+_FAST_KINDS = ("sum", "sel", "mean", "arg")
 _FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
 _NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
 
@@ -178,11 +178,11 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
             m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
             if m.c_contiguous and m.nbytes and a.flags.aligned:  # (UBSan: typed loads)
                 dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
-                res = np.empty((), a.dtype)
+                res = np.empty((), _I64 if op.kind == "arg" else a.dtype)
                 rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
                                    ffi.from_buffer(res), ffi.NULL, 0)
                 if rc:
-                    check_reduce(rc, op.name, op.kind != "sel")
+                    check_reduce(rc, op.name, op.kind in ("sum", "mean"))
                 if op.code in _NAN_SEL and res != res:
                     warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
                 return res[()]

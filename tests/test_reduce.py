@@ -201,6 +201,74 @@ def test_selection_fast_path_edges(dtype, n):
                 assert_same(getattr(cw, name)(strided), got)
 
 
+def _scan_cases(dtype, n, rng):
+    """Arrays that steer the one-pass selection scans down each of their
+    paths: NaNs (with payloads) around chunk (256), scan-block (4096) and
+    task (8192) boundaries, all-NaN, a planted extreme tied across blocks
+    and lanes, tied zeros of both signs as the max/min, infinities."""
+    uint = np.uint32 if np.dtype(dtype) == np.float32 else np.uint64
+    base = rng.uniform(-1, 1, n).astype(dtype)
+    spots = sorted({i for i in (0, 1, 31, 255, 256, 257, 4095, 4096, 4097, 8191, 8192, 8193,
+                                n // 2, n - 2, n - 1) if 0 <= i < n})
+    cases = [base, np.full(n, np.nan, dtype), np.full(n, -np.inf, dtype)]
+    for i in spots:
+        c = base.copy()
+        c[i] = np.nan
+        cases.append(c)
+        c = c.copy()                      # a second NaN, another payload and sign
+        j = (i * 7 + 3) % n
+        c[j] = -np.nan
+        c.view(uint)[j] |= 5
+        cases.append(c)
+        for v in (np.inf, -np.inf):
+            c = base.copy()
+            c[i] = v
+            cases.append(c)
+    for k in (2, 5):                      # the extreme tied at several places
+        c = base.copy()
+        at = rng.choice(n, size=min(n, k), replace=False)
+        c[at] = 2.0
+        c[rng.choice(n, size=min(n, k), replace=False)] = -2.0
+        cases.append(c)
+    z = np.where(rng.random(n) < 0.5, -0.0, 0.0).astype(dtype)
+    neg = -np.abs(base)
+    neg[rng.choice(n, size=min(n, 3), replace=False)] = 0.0
+    neg[rng.choice(n, size=min(n, 3), replace=False)] = -0.0
+    cases += [z, neg, -neg, np.where(base > 0.9, np.nan, z).astype(dtype)]
+    return cases
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("n", [1000, 4096, 4097, 8191, 8192, 8193, 20000, 70001])
+@pytest.mark.parametrize("block", [0, 64])
+def test_selection_scans(dtype, n, block):
+    """The contiguous max/min/arg* kernels scan whole ranges in one pass and
+    fall back to the chunk kernels on a NaN or a zero extreme; the gathered
+    layouts (strided, reversed, 2-D) run the chunk kernels alone.  NumPy's
+    values and first-occurrence indices, and the same bits (NaN payloads,
+    the sign of a zero) for every layout and thread count."""
+    rng = np.random.default_rng(n + block)
+    prev = lib.cw_set_reduce_block(block)
+    try:
+        for x in _scan_cases(dtype, n, rng):
+            layouts = [np.repeat(x, 2)[::2], x[::-1].copy()[::-1]]
+            if n % 4 == 0:
+                layouts.append(np.repeat(x.reshape(4, -1), 2, axis=1)[:, ::2])
+            for name in SEL_NAMES:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    f = getattr(cw, name)
+                    got = f(x)
+                    assert_same(got, getattr(np, name)(x),
+                                "bitwise" if name.startswith("arg") else "signed-zero-free")
+                    with cw.threads(2):
+                        assert_same(f(x), got)
+                    for v in layouts:
+                        assert_same(f(v), got)
+    finally:
+        lib.cw_set_reduce_block(prev)
+
+
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 63, 64, 65, 200, 1000])
 def test_count_and_nonzero_bytes(n, tiny_blocks):
     """Byte-wide truth is tested 8 bytes at a time: every byte value, any
