@@ -63,6 +63,7 @@ def test_a_team_that_pays_off_keeps_its_size(adapt):
 
 
 def test_quiet_machine_hiccups_are_tolerated(adapt):
+    late = stats()["late"]      # (a process-wide count, not reset by the fixture)
     c = Clock()
     # a VM's tick: one 25 us call (45 us serially) stretched by 55 us every 800
     for k in range(5000):
@@ -70,7 +71,7 @@ def test_quiet_machine_hiccups_are_tolerated(adapt):
     # and one rare 900 us preemption among calls of 120 us (220 us serially)
     for k in range(400):
         assert c.call(120 * US + (900 * US if k == 200 else 0), 220 * US) == 0
-    assert stats()["late"] == 0
+    assert stats()["late"] == late
 
 
 def test_a_helper_that_lost_its_core_caps_at_once(adapt):
