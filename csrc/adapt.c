@@ -11,8 +11,9 @@
  * The cure has two halves.  runtime.c's driver hands out work in chunks
  * from a shared counter, so a helper that starts late finds less (or no)
  * work, and the caller never waits for a helper's *share*, only for its
- * arrival; and it times each call (start, the caller's last chunk, the
- * end).  This file turns those timings into the next calls' team size:
+ * arrival; and it times each call (its start, its end, the fastest
+ * chunk's rate).  This file turns those timings into the next calls' team
+ * size:
  *
  *  - a call's LOSS is its time minus 9/10 of what one thread would have
  *    taken for the same work (the chunks' fastest rate times the work):
@@ -49,14 +50,13 @@
  * clocks (tests/test_adapt.py). */
 #include <stdint.h>
 #include <time.h>
-#include <stdlib.h>
 #include "cw_internal.h"
 
 #define CW_ADAPT_SLACK_NS 20000          /* 20 us: barrier noise, a wake-up */
 #define CW_ADAPT_MIN_NS 1000000          /* 1 ms */
 #define CW_ADAPT_MAX_NS 32000000         /* 32 ms */
 #define CW_ADAPT_CALM_NS 100000000       /* 100 ms */
-#define CW_ADAPT_COLD_NS 200000          /* 0.2 ms: GOMP_SPINCOUNT=10000 spins */
+#define CW_ADAPT_COLD_NS 200000          /* 0.2 ms: past the default 1,000 spins */
 #define CW_ADAPT_HALF_SHIFT 23           /* window half-life 2^23 ns = 8.4 ms */
 #define CW_ADAPT_CREDIT_NS 1000000       /* 1 ms */
 
@@ -67,10 +67,10 @@ static struct {
     int64_t backoff;     /* the current cap's length (ns) */
     int64_t last_late;   /* when the last cap was set (ns) */
     int64_t lost;        /* the window's loss (ns) */
-    int64_t seen;        /* when the window was last updated (ns) */
-    int64_t last_end;    /* when the last team's call ended (ns) */
+    int64_t last_end;    /* when the last team's call ended (ns): the window's
+                            age and whether the helpers slept since */
     int64_t late, probes, capped;   /* counters (cw_adapt_stats) */
-} st = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+} st = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -106,7 +106,6 @@ void cw_adapt_reset(void)
     ST(st.backoff, 0);
     ST(st.last_late, 0);
     ST(st.lost, 0);
-    ST(st.seen, 0);
     ST(st.last_end, 0);
 }
 
@@ -127,8 +126,8 @@ int cw_adapt_team(int want, int64_t now, int *probe)
     return want;
 }
 
-int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
-                     int64_t end, int64_t serial, int probe)
+int cw_adapt_observe(int team, int showed, int64_t start, int64_t end,
+                     int64_t serial, int probe)
 {
     if (!LD(st.on) || team <= 1)
         return 0;
@@ -138,17 +137,17 @@ int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
      * contract"), and the caller's own first touch of cold caches and
      * futex wake-ups.  That is no sign of a busy machine, and a probe is
      * always such a call: it is not counted either way. */
-    int cold = start - LD(st.last_end) > LD(cold_ns);
+    const int64_t prev = LD(st.last_end);
     ST(st.last_end, end);
+    int cold = start - prev > LD(cold_ns);
     int64_t loss = cold ? 0 : end - start - serial / 10 * 9;
     /* the window, halved once per 2^CW_ADAPT_HALF_SHIFT ns since last seen */
-    int64_t age = (end - LD(st.seen)) >> CW_ADAPT_HALF_SHIFT;
+    int64_t age = (end - prev) >> CW_ADAPT_HALF_SHIFT;
     int64_t lost = LD(st.lost);
     lost = age >= 62 || age < 0 ? 0 : lost / ((int64_t)1 << age);
     lost += loss;
     if (lost < -CW_ADAPT_CREDIT_NS)
         lost = -CW_ADAPT_CREDIT_NS;
-    ST(st.seen, end);
     if (lost <= CW_ADAPT_SLACK_NS) {
         ST(st.lost, lost);
         if (probe)                   /* the machine has room again */

@@ -217,11 +217,11 @@ void cw_adapt_reset(void);            /* forget what was observed */
 /* The state machine itself, for tests with simulated clocks: the team a call
  * wanting `want` threads gets at time `now` (*probe: this call tests a cap),
  * and what a call reports (team formed, threads that took work, its start,
- * the caller's last chunk, its end, one thread's time for the same work;
- * ns).  Returns 1 if the call capped the team. */
+ * its end, one thread's time for the same work; ns).  Returns 1 if the call
+ * capped the team. */
 int cw_adapt_team(int want, int64_t now, int *probe);
-int cw_adapt_observe(int team, int showed, int64_t start, int64_t done,
-                     int64_t end, int64_t serial, int probe);
+int cw_adapt_observe(int team, int showed, int64_t start, int64_t end,
+                     int64_t serial, int probe);
 /* out[0..5]: cap (0 none), back-off ns, late calls, probes, capped calls,
  * cap's end (ns, CLOCK_MONOTONIC) */
 void cw_adapt_stats(int64_t *out);

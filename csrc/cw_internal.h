@@ -23,9 +23,6 @@ int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx);
  * ntasks * task_elems elements).  Returns the CW_FPE_* flags raised. */
 int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, void *ctx);
 
-/* CLOCK_MONOTONIC in ns (adapt.c). */
-int64_t cw_now_ns(void);
-
 /* Validates an n-d shape (1 <= ndim <= CW_MAXDIMS, no negative extent) and
  * stores its number of elements in *n; returns a cw_status. */
 static inline int cw_shape_size(int ndim, const ptrdiff_t *shape, ptrdiff_t *n)

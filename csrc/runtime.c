@@ -214,7 +214,6 @@ typedef struct {
     ptrdiff_t units, chunk, nchunks;
     ptrdiff_t next;          /* the next chunk to take (atomic) */
     int showed;              /* threads that took at least one chunk (atomic) */
-    int64_t done;            /* when the caller's thread ran out of chunks */
     int64_t rmin;            /* the fastest chunk: ns per 1024 units (atomic) */
 } cw_team_work;
 
@@ -224,7 +223,6 @@ static void atomic_min64(int64_t *p, int64_t v)
     while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
 }
-
 
 /* Test hook (cw_set_helper_delay): helpers wait this long before taking
  * work -- a simulated late helper. */
@@ -263,8 +261,6 @@ static int team_member(cw_team_work *w, int t)
         __atomic_add_fetch(&w->showed, 1, __ATOMIC_RELAXED);
         atomic_min64(&w->rmin, rmin);
     }
-    if (t == 0)
-        w->done = took ? a : cw_now_ns();
     return flags;
 }
 
@@ -300,7 +296,7 @@ static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
     if (grant <= 1) {
         flags = run_serial(fn, 0, units, ctx);
     } else {
-        cw_team_work w = { fn, ctx, units, 1, units, 0, 0, 0, INT64_MAX };
+        cw_team_work w = { fn, ctx, units, 1, units, 0, 0, INT64_MAX };
         if (split == CW_SPLIT_BLOCKS) {
             ptrdiff_t want = (ptrdiff_t)grant * CW_CHUNKS_PER_THREAD;
             ptrdiff_t c = (units + want - 1) / want;
@@ -319,8 +315,7 @@ static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
             /* one thread's time for the work: all of it at the fastest
              * chunk's rate */
             int64_t serial = w.rmin == INT64_MAX ? 0 : w.rmin * (int64_t)units / 1024;
-            cw_adapt_observe(cw_last_team, w.showed, start, w.done, cw_now_ns(),
-                             serial, probe);
+            cw_adapt_observe(cw_last_team, w.showed, start, cw_now_ns(), serial, probe);
         }
     }
     cw_release(grant);

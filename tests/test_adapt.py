@@ -51,7 +51,7 @@ class Clock:
         end = start + dur
         self.t = end
         return lib.cw_adapt_observe(team_size, team_size if showed is None else showed,
-                                    start, end - dur // 8, end, serial, probe)
+                                    start, end, serial, probe)
 
 
 def test_a_team_that_pays_off_keeps_its_size(adapt):
