@@ -183,7 +183,19 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
 LANE_KERNEL(sum_f32, float, double, 0.0, (double)x[k], a + b)
 LANE_KERNEL(sum_f64, double, double, 0.0, x[k], a + b)
 LANE_KERNEL(sum_u64, uint64_t, uint64_t, 0, x[k], a + b)
-LANE_KERNEL(nansum_f32, float, double, 0.0, (x[k] != x[k] ? 0.0 : (double)x[k]), a + b)
+/* x, or +0.0 for a NaN, in double: the NaN test on the bits (|x| above the
+ * infinity's), so that the loop vectorises -- GCC turns x != x ? 0.0 :
+ * (double)x into a branch per element (nansum float32 ran at a third of
+ * sum's speed). */
+static CW_INLINE double nan0_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    u &= -(uint32_t)((u & 0x7fffffffu) <= 0x7f800000u);
+    memcpy(&f, &u, 4);
+    return (double)f;
+}
+LANE_KERNEL(nansum_f32, float, double, 0.0, nan0_f32(x[k]), a + b)
 LANE_KERNEL(nansum_f64, double, double, 0.0, (x[k] != x[k] ? 0.0 : x[k]), a + b)
 LANE_KERNEL(prod_f32, float, double, 1.0, (double)x[k], a * b)
 LANE_KERNEL(prod_f64, double, double, 1.0, x[k], a * b)
