@@ -990,6 +990,45 @@ CW_DISPATCH static int64_t fill_idx(const char *src, ptrdiff_t s, int w, uint64_
     return k;
 }
 
+/* Copies the item of each true one of the cnt items of the condition at
+ * src (byte stride s) from vsrc (byte stride vs) to o[k++] (items of T),
+ * stopping at kend; returns the new k.  Branch-free: every item is stored
+ * at o[k] and k advances by its truth (a later true item overwrites a
+ * false one's store), byte conditions 8 at a time while k + 8 <= kend (so
+ * no store reaches kend, the block's end).  Loads and stores by memcpy:
+ * v may be unaligned (any view NumPy hands us). */
+#define FILL_VALS(FN, T)                                                      \
+    CW_DISPATCH static int64_t FN(const char *src, ptrdiff_t s, int w,        \
+                                  uint64_t mask, ptrdiff_t cnt,               \
+                                  const char *vsrc, ptrdiff_t vs, char *o,    \
+                                  int64_t k, int64_t kend)                    \
+    {                                                                         \
+        ptrdiff_t i = 0;                                                      \
+        if (w == 1 && s == 1) {                                               \
+            const uint64_t m8 = (mask & 0xFF) * ONES8;                        \
+            for (; i + 8 <= cnt && k + 8 <= kend; i += 8) {                   \
+                uint64_t c;                                                   \
+                memcpy(&c, src + i, 8);                                       \
+                const uint64_t t = nz8(c & m8) >> 7;  /* 1 per true byte */    \
+                if (!t)                                                       \
+                    continue;                                                 \
+                for (int j = 0; j < 8; j++) {                                 \
+                    memcpy(o + k * sizeof(T), vsrc + (i + j) * vs, sizeof(T)); \
+                    k += (int64_t)((t >> (8 * j)) & 1);                       \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+        for (; i < cnt && k < kend; i++) {                                    \
+            memcpy(o + k * sizeof(T), vsrc + i * vs, sizeof(T));              \
+            k += truth(src + i * s, w, mask);                                 \
+        }                                                                     \
+        return k;                                                             \
+    }
+FILL_VALS(fill_vals1, uint8_t)
+FILL_VALS(fill_vals2, uint16_t)
+FILL_VALS(fill_vals4, uint32_t)
+FILL_VALS(fill_vals8, uint64_t)
+
 static void fill_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
 {
     const sel_plan *p = L->p;
@@ -1012,6 +1051,12 @@ static void fill_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
         const char *vsrc = p->v + cw_iter_offset(it, p->vs);
         const ptrdiff_t vs = p->vs[last], vsz = p->vsz;
         char *o = p->outs[0];
+        switch (vsz) {
+        case 1: L->k = fill_vals1(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 2: L->k = fill_vals2(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 4: L->k = fill_vals4(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 8: L->k = fill_vals8(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        }
         for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
             memcpy(o + k * vsz, vsrc + i * vs, (size_t)vsz);
             k += truth(src + i * s, w, mask);
