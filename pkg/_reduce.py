@@ -283,6 +283,18 @@ def dot(a, b):
     in the float64 accumulator); integer and bool vectors are delegated to
     NumPy (exact).  Other shapes -> TypeError (use numpy.dot)."""
     op = _DOT
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        # fast path: two C-contiguous, aligned float32/float64 vectors of one
+        # length (buffers passed as they are, no __array_interface__ dicts)
+        code = _FAST_CODE.get(a.dtype)
+        if code is not None and a.ndim == 1 and a.shape == b.shape and a.size \
+                and a.flags.c_contiguous and b.flags.c_contiguous \
+                and a.flags.aligned and b.flags.aligned:
+            res = np.empty((), a.dtype)
+            rc = lib.cw_dot(code, a.shape[0], ffi.from_buffer(a), a.itemsize,
+                            ffi.from_buffer(b), a.itemsize, ffi.from_buffer(res))
+            check_reduce(rc, op.name)
+            return res[()]
     if is_dask_array(a) or is_dask_array(b):
         return dask_dot(a, b)
     x, y = as_input(op, a), as_input(op, b)
