@@ -803,6 +803,13 @@ static void merge_tasks(rplan *p, ptrdiff_t want)
     p->ntasks = (p->n + p->task - 1) / p->task;
 }
 
+/* The merged task count for a reduction of n elements wanted on nt
+ * threads: one if the call will run serially. */
+static ptrdiff_t merged_want(ptrdiff_t n, int nt)
+{
+    return nt <= 1 || n < cw_get_min_parallel() ? 1 : (ptrdiff_t)nt * CW_MERGED_TASKS_PER_THREAD;
+}
+
 typedef struct {
     const rplan *p;
     int ond;
@@ -884,8 +891,7 @@ int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
     if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt)) {
         /* few outputs: each in parallel */
         if (grouping_free(op))
-            merge_tasks(&p, nt <= 1 || N < cw_get_min_parallel()
-                            ? 1 : (ptrdiff_t)nt * CW_MERGED_TASKS_PER_THREAD);
+            merge_tasks(&p, merged_want(N, nt));
         reduce_outputs(&c, 0, M, &flags);
     } else {
         if (grouping_free(op))
@@ -893,6 +899,40 @@ int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
         flags = cw_parallel_tasks(M, N, outer_block, &c);
     }
     return E->fpe ? flags : CW_OK;
+}
+
+/* One selection (max, min, nanmax, nanmin, argmax, argmin) of n contiguous items: cw_reduce's
+ * path for one output (the same plan, merged tasks, parallel tasks). */
+static int flat_select(int op, int dtype, ptrdiff_t n, const char *x, rstate *s)
+{
+    const rentry *E;
+    if (!grouping_free(op) || op == CW_RCOUNT || (dtype != CW_RF32 && dtype != CW_RF64)
+        || lookup(op, dtype, &E) != CW_OK || n < 1 || !x)
+        return 0;
+    ptrdiff_t isz = E->isz;
+    rplan p = { E, 1, &n, &isz, 0, n, 0, 0, 0 };
+    plan_tasks(&p);
+    int nt = cw_get_num_threads();
+    merge_tasks(&p, merged_want(n, nt));
+    int flags = 0;
+    *s = reduce_parallel(&p, x, NULL, &flags);
+    return 1;
+}
+
+double cw_sel_flat(int op, int dtype, ptrdiff_t n, const char *x)
+{
+    rstate s;
+    if (op == CW_RARGMAX || op == CW_RARGMIN || !flat_select(op, dtype, n, x, &s))
+        return NAN;
+    return s.v.f;
+}
+
+int64_t cw_arg_flat(int op, int dtype, ptrdiff_t n, const char *x)
+{
+    rstate s;
+    if ((op != CW_RARGMAX && op != CW_RARGMIN) || !flat_select(op, dtype, n, x, &s))
+        return -1;
+    return s.idx;
 }
 
 int cw_dot(int dtype, ptrdiff_t n, const char *x, ptrdiff_t xs,
