@@ -161,6 +161,14 @@ int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
               const char *x, const ptrdiff_t *xstrides, int nred,
               char *out, const ptrdiff_t *ostrides, uint64_t mask);
 
+/* The facade's fast path for max/min/nanmax/nanmin (cw_sel_flat: the
+ * value, a float32 one widened exactly) and argmax/argmin (cw_arg_flat:
+ * the index) of n >= 1 contiguous, aligned CW_RF32/CW_RF64 items: what
+ * cw_reduce gives for them, returned by value (no shape arrays, no output
+ * buffer).  A bad op/dtype/n/x: NaN and -1. */
+double cw_sel_flat(int op, int dtype, ptrdiff_t n, const char *x);
+int64_t cw_arg_flat(int op, int dtype, ptrdiff_t n, const char *x);
+
 /* out[0] = sum(x[i] * y[i]) over n elements of two strided vectors. */
 int cw_dot(int dtype, ptrdiff_t n, const char *x, ptrdiff_t xs,
            const char *y, ptrdiff_t ys, char *out);

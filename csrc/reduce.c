@@ -161,13 +161,20 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
             A a = acc[j], b = (ELEM);                                         \
             acc[j] = (OP);                                                    \
         }                                                                     \
-        for (int w = LANES / 2; w; w /= 2)                                    \
-            for (int j = 0; j < w; j++) {                                     \
-                A a = acc[j], b = acc[j + w];                                 \
-                acc[j] = (OP);                                                \
-            }                                                                 \
-        memcpy(&s->v, &acc[0], sizeof(A));                                    \
+        LANE_FOLD(A, acc, OP, s)                                              \
     }                                                                         \
+    LANE_COMB(NAME, A, OP)                                                    \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
+
+/* The lanes' pairwise fold into s, and NAME_comb: a = a (+) b. */
+#define LANE_FOLD(A, acc, OP, s)                                              \
+    for (int w = LANES / 2; w; w /= 2)                                        \
+        for (int j = 0; j < w; j++) {                                         \
+            A a = acc[j], b = acc[j + w];                                     \
+            acc[j] = (OP);                                                    \
+        }                                                                     \
+    memcpy(&(s)->v, &acc[0], sizeof(A));
+#define LANE_COMB(NAME, A, OP)                                                \
     static CW_INLINE void NAME##_comb(rstate *sa, const rstate *sb)           \
     {                                                                         \
         A a, b;                                                               \
@@ -175,21 +182,73 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
         memcpy(&b, &sb->v, sizeof b);                                         \
         a = (OP);                                                             \
         memcpy(&sa->v, &a, sizeof a);                                         \
-    }                                                                         \
-    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
+    }
 
 /* Float types accumulate in double; integers in uint64 (wrap-around, which
  * for two's complement equals NumPy's int64 wrap-around). */
 LANE_KERNEL(sum_f32, float, double, 0.0, (double)x[k], a + b)
 LANE_KERNEL(sum_f64, double, double, 0.0, x[k], a + b)
 LANE_KERNEL(sum_u64, uint64_t, uint64_t, 0, x[k], a + b)
-LANE_KERNEL(nansum_f32, float, double, 0.0, (x[k] != x[k] ? 0.0 : (double)x[k]), a + b)
+/* x, or +0.0 for a NaN, in double: the NaN test on the bits (|x| above the
+ * infinity's), so that the loop vectorises -- GCC turns x != x ? 0.0 :
+ * (double)x into a branch per element (nansum float32 ran at a third of
+ * sum's speed). */
+static CW_INLINE double nan0_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    u &= -(uint32_t)((u & 0x7fffffffu) <= 0x7f800000u);
+    memcpy(&f, &u, 4);
+    return (double)f;
+}
+LANE_KERNEL(nansum_f32, float, double, 0.0, nan0_f32(x[k]), a + b)
 LANE_KERNEL(nansum_f64, double, double, 0.0, (x[k] != x[k] ? 0.0 : x[k]), a + b)
 LANE_KERNEL(prod_f32, float, double, 1.0, (double)x[k], a * b)
 LANE_KERNEL(prod_f64, double, double, 1.0, x[k], a * b)
 LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
-LANE_KERNEL(dot_f32, float, double, 0.0, (double)x[k] * (double)y[k], a + b)
-LANE_KERNEL(dot_f64, double, double, 0.0, x[k] * y[k], a + b)
+
+/* dot: LANE_KERNEL's arithmetic (lane j adds the products x[k] * y[k], k =
+ * j mod LANES, in order, each rounded to double; the same fold) with the
+ * lanes held in LANES / 4 vectors of 4 doubles -- GCC kept LANE_KERNEL's
+ * dot lanes on the stack, a store and a reload per add, at half sum's
+ * speed.  Lane j is element j % 4 of vector j / 4, so every lane sums the
+ * same terms in the same order: the same bits. */
+typedef double cw_v4d __attribute__((vector_size(32)));
+typedef float cw_v4f __attribute__((vector_size(16)));
+#define DOT_KERNEL(NAME, T, VT)                                               \
+    static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
+                                       ptrdiff_t n, ptrdiff_t base,           \
+                                       uint64_t mask, rstate *s)              \
+    {                                                                         \
+        const T *x = (const T *)vx, *y = (const T *)vy;                       \
+        (void)mask; (void)base;                                               \
+        cw_v4d v[LANES / 4];                                                  \
+        double acc[LANES];                                                    \
+        for (int q = 0; q < LANES / 4; q++)                                   \
+            v[q] = (cw_v4d){ 0.0, 0.0, 0.0, 0.0 };                            \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + LANES <= n; i += LANES)                                    \
+            for (int q = 0; q < LANES / 4; q++) {                             \
+                VT a, b;                                                      \
+                memcpy(&a, x + i + 4 * q, sizeof a);                          \
+                memcpy(&b, y + i + 4 * q, sizeof b);                          \
+                /* element-wise, not __builtin_convertvector: GCC 12   \
+                 * lowers that to 2-element conversions via the stack */     \
+                cw_v4d da = { a[0], a[1], a[2], a[3] };                       \
+                cw_v4d db = { b[0], b[1], b[2], b[3] };                       \
+                v[q] = v[q] + da * db;                                        \
+            }                                                                 \
+        memcpy(acc, v, sizeof acc);                                           \
+        for (int j = 0; i + j < n; j++) {                                     \
+            double p = (double)x[i + j] * (double)y[i + j];                   \
+            acc[j] = acc[j] + p;                                              \
+        }                                                                     \
+        LANE_FOLD(double, acc, a + b, s)                                      \
+    }                                                                         \
+    LANE_COMB(NAME, double, a + b)                                            \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
+DOT_KERNEL(dot_f32, float, cw_v4f)
+DOT_KERNEL(dot_f64, double, cw_v4d)
 LANE_KERNEL(count_b16, uint16_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
 LANE_KERNEL(count_b32, uint32_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
 LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
@@ -716,6 +775,41 @@ static void plan_tasks(rplan *p)
     p->ntasks = (p->n + p->task - 1) / p->task;
 }
 
+/* Tasks per thread when the tasks of an exact reduction are merged: a few,
+ * so that a helper that starts late still finds work (runtime.c). */
+#define CW_MERGED_TASKS_PER_THREAD 4
+
+/* Whether op's result is a fixed function of the chunk grid alone, however
+ * the chunks are grouped into tasks: the selections (max/min/nan*: the
+ * combine keeps the rightmost of the top class; arg*: the leftmost) and
+ * count_nonzero (integer counts) -- exact, associative combines. */
+static int grouping_free(int op)
+{
+    return op == CW_RMAX || op == CW_RMIN || op == CW_RNANMAX || op == CW_RNANMIN
+        || op == CW_RARGMAX || op == CW_RARGMIN || op == CW_RCOUNT;
+}
+
+/* Merges the tasks of a grouping-free reduction of contiguous data into at
+ * most `want` (1 for a serial call): fewer range-kernel calls, each with
+ * its set-up, fold and (arg*) final search -- at 8192 elements a task that
+ * fixed cost was 5-15% of its time.  Merged tasks are whole groups of the
+ * planned ones, and the chunk grid is kept (p->task a multiple of CHUNK),
+ * so every chunk, and hence the result, is the same bits. */
+static void merge_tasks(rplan *p, ptrdiff_t want)
+{
+    if (p->nd != 1 || p->xs[0] != p->E->isz || p->task % CHUNK || p->ntasks <= want)
+        return;
+    p->task *= (p->ntasks + want - 1) / want;
+    p->ntasks = (p->n + p->task - 1) / p->task;
+}
+
+/* The merged task count for a reduction of n elements wanted on nt
+ * threads: one if the call will run serially. */
+static ptrdiff_t merged_want(ptrdiff_t n, int nt)
+{
+    return nt <= 1 || n < cw_get_min_parallel() ? 1 : (ptrdiff_t)nt * CW_MERGED_TASKS_PER_THREAD;
+}
+
 typedef struct {
     const rplan *p;
     int ond;
@@ -794,11 +888,51 @@ int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,
     int flags = 0;
     int nt = cw_get_num_threads();
     outer_ctx c = { &p, ond, shape, xstrides, ostrides, x, out };
-    if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt))
-        reduce_outputs(&c, 0, M, &flags);   /* few outputs: each in parallel */
-    else
+    if (M == 1 || (p.ntasks > 1 && M < 2 * (ptrdiff_t)nt)) {
+        /* few outputs: each in parallel */
+        if (grouping_free(op))
+            merge_tasks(&p, merged_want(N, nt));
+        reduce_outputs(&c, 0, M, &flags);
+    } else {
+        if (grouping_free(op))
+            merge_tasks(&p, 1);  /* each output serial */
         flags = cw_parallel_tasks(M, N, outer_block, &c);
+    }
     return E->fpe ? flags : CW_OK;
+}
+
+/* One selection (max, min, nanmax, nanmin, argmax, argmin) of n contiguous items: cw_reduce's
+ * path for one output (the same plan, merged tasks, parallel tasks). */
+static int flat_select(int op, int dtype, ptrdiff_t n, const char *x, rstate *s)
+{
+    const rentry *E;
+    if (!grouping_free(op) || op == CW_RCOUNT || (dtype != CW_RF32 && dtype != CW_RF64)
+        || lookup(op, dtype, &E) != CW_OK || n < 1 || !x)
+        return 0;
+    ptrdiff_t isz = E->isz;
+    rplan p = { E, 1, &n, &isz, 0, n, 0, 0, 0 };
+    plan_tasks(&p);
+    int nt = cw_get_num_threads();
+    merge_tasks(&p, merged_want(n, nt));
+    int flags = 0;
+    *s = reduce_parallel(&p, x, NULL, &flags);
+    return 1;
+}
+
+double cw_sel_flat(int op, int dtype, ptrdiff_t n, const char *x)
+{
+    rstate s;
+    if (op == CW_RARGMAX || op == CW_RARGMIN || !flat_select(op, dtype, n, x, &s))
+        return NAN;
+    return s.v.f;
+}
+
+int64_t cw_arg_flat(int op, int dtype, ptrdiff_t n, const char *x)
+{
+    rstate s;
+    if ((op != CW_RARGMAX && op != CW_RARGMIN) || !flat_select(op, dtype, n, x, &s))
+        return -1;
+    return s.idx;
 }
 
 int cw_dot(int dtype, ptrdiff_t n, const char *x, ptrdiff_t xs,
@@ -943,6 +1077,45 @@ CW_DISPATCH static int64_t fill_idx(const char *src, ptrdiff_t s, int w, uint64_
     return k;
 }
 
+/* Copies the item of each true one of the cnt items of the condition at
+ * src (byte stride s) from vsrc (byte stride vs) to o[k++] (items of T),
+ * stopping at kend; returns the new k.  Branch-free: every item is stored
+ * at o[k] and k advances by its truth (a later true item overwrites a
+ * false one's store), byte conditions 8 at a time while k + 8 <= kend (so
+ * no store reaches kend, the block's end).  Loads and stores by memcpy:
+ * v may be unaligned (any view NumPy hands us). */
+#define FILL_VALS(FN, T)                                                      \
+    CW_DISPATCH static int64_t FN(const char *src, ptrdiff_t s, int w,        \
+                                  uint64_t mask, ptrdiff_t cnt,               \
+                                  const char *vsrc, ptrdiff_t vs, char *o,    \
+                                  int64_t k, int64_t kend)                    \
+    {                                                                         \
+        ptrdiff_t i = 0;                                                      \
+        if (w == 1 && s == 1) {                                               \
+            const uint64_t m8 = (mask & 0xFF) * ONES8;                        \
+            for (; i + 8 <= cnt && k + 8 <= kend; i += 8) {                   \
+                uint64_t c;                                                   \
+                memcpy(&c, src + i, 8);                                       \
+                const uint64_t t = nz8(c & m8) >> 7;  /* 1 per true byte */    \
+                if (!t)                                                       \
+                    continue;                                                 \
+                for (int j = 0; j < 8; j++) {                                 \
+                    memcpy(o + k * sizeof(T), vsrc + (i + j) * vs, sizeof(T)); \
+                    k += (int64_t)((t >> (8 * j)) & 1);                       \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+        for (; i < cnt && k < kend; i++) {                                    \
+            memcpy(o + k * sizeof(T), vsrc + i * vs, sizeof(T));              \
+            k += truth(src + i * s, w, mask);                                 \
+        }                                                                     \
+        return k;                                                             \
+    }
+FILL_VALS(fill_vals1, uint8_t)
+FILL_VALS(fill_vals2, uint16_t)
+FILL_VALS(fill_vals4, uint32_t)
+FILL_VALS(fill_vals8, uint64_t)
+
 static void fill_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
 {
     const sel_plan *p = L->p;
@@ -965,6 +1138,12 @@ static void fill_run(sel_local *L, const cw_iter *it, ptrdiff_t cnt)
         const char *vsrc = p->v + cw_iter_offset(it, p->vs);
         const ptrdiff_t vs = p->vs[last], vsz = p->vsz;
         char *o = p->outs[0];
+        switch (vsz) {
+        case 1: L->k = fill_vals1(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 2: L->k = fill_vals2(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 4: L->k = fill_vals4(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        case 8: L->k = fill_vals8(src, s, w, mask, cnt, vsrc, vs, o, k, kend); return;
+        }
         for (ptrdiff_t i = 0; i < cnt && k < kend; i++) {
             memcpy(o + k * vsz, vsrc + i * vs, (size_t)vsz);
             k += truth(src + i * s, w, mask);

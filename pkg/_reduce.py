@@ -166,6 +166,8 @@ def _empty(op, res, rshape):
 _FAST_KINDS = ("sum", "sel", "mean", "arg")
 _FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
 _NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
+_SEL_KINDS = ("sel", "arg")
+_INTP = np.dtype(np.intp).type
 
 
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
@@ -174,7 +176,18 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     if type(a) is np.ndarray and axis is None and out is None and not keepdims \
             and op.kind in _FAST_KINDS:
         code = _FAST_CODE.get(a.dtype)
-        if code is not None:
+        if code is not None and op.kind in _SEL_KINDS:
+            # max/min/nan*/arg*: the result comes back by value (no shape
+            # arrays, no output buffer: about 1 us less a call)
+            fl = a.flags
+            if fl.c_contiguous and fl.aligned and a.size:
+                if op.kind == "arg":
+                    return _INTP(lib.cw_arg_flat(op.code, code, a.size, ffi.from_buffer(a)))
+                v = a.dtype.type(lib.cw_sel_flat(op.code, code, a.size, ffi.from_buffer(a)))
+                if v != v and op.code in _NAN_SEL:
+                    warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+                return v
+        elif code is not None:
             m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
             if m.c_contiguous and m.nbytes and a.flags.aligned:  # (UBSan: typed loads)
                 dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
@@ -283,6 +296,18 @@ def dot(a, b):
     in the float64 accumulator); integer and bool vectors are delegated to
     NumPy (exact).  Other shapes -> TypeError (use numpy.dot)."""
     op = _DOT
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        # fast path: two C-contiguous, aligned float32/float64 vectors of one
+        # length (buffers passed as they are, no __array_interface__ dicts)
+        code = _FAST_CODE.get(a.dtype)
+        if code is not None and a.ndim == 1 and a.shape == b.shape and a.size \
+                and a.flags.c_contiguous and b.flags.c_contiguous \
+                and a.flags.aligned and b.flags.aligned:
+            res = np.empty((), a.dtype)
+            rc = lib.cw_dot(code, a.shape[0], ffi.from_buffer(a), a.itemsize,
+                            ffi.from_buffer(b), a.itemsize, ffi.from_buffer(res))
+            check_reduce(rc, op.name)
+            return res[()]
     if is_dask_array(a) or is_dask_array(b):
         return dask_dot(a, b)
     x, y = as_input(op, a), as_input(op, b)

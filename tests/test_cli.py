@@ -36,6 +36,16 @@ def test_bench_quick_json():
     assert all(row["median_us"] > 0 for row in d["rows"])
 
 
+def test_bench_cpu_time():
+    """--cpu-time times by the thread's CPU clock, one thread only."""
+    r = run("-m", "corewise", "bench", "--quick", "--json", "--cpu-time", "--threads", "1,2")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["clock"] == "cpu"
+    assert {row["threads"] for row in d["rows"]} == {1}
+    assert all(row["median_us"] > 0 for row in d["rows"])
+
+
 def test_bench_table():
     r = run("-m", "corewise", "bench", "--quick", "--threads", "1")
     assert r.returncode == 0, r.stderr

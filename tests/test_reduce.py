@@ -269,6 +269,128 @@ def test_selection_scans(dtype, n, block):
         lib.cw_set_reduce_block(prev)
 
 
+def _merged_edges(n):
+    """Boundaries of the merged tasks for 1-4 threads (8192-element tasks,
+    at most 4 per thread after merging), and of the scan's lanes (a float32
+    zmm holds 16, a scan step 2 x 2 vectors)."""
+    ntasks = -(-n // 8192)
+    edges = set()
+    for nt in (2, 3, 4):
+        g = -(-ntasks // (4 * nt))
+        edges.update(range(0, n, 8192 * g))
+    for e in sorted(edges):
+        for d in (-65, -64, -33, -32, -17, -16, -1, 0, 1, 15, 16, 31, 32, 63, 64):
+            if 0 <= e + d < n:
+                yield e + d
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_selection_merged_tasks(dtype):
+    """Contiguous selections merge their tasks (1 for a serial call, at most
+    4 per thread): an extreme tied on both sides of a merged-task or a lane
+    boundary, a NaN at each such spot (the first NaN when there are two),
+    tied zeros of both signs as the extreme -- NumPy's values and first
+    indices, and the same bits for 1-4 threads and the gathered (chunk
+    kernel) layout."""
+    n = 300001
+    rng = np.random.default_rng(11)
+    base = rng.uniform(-1, 1, n).astype(dtype)
+    spots = list(_merged_edges(n))
+    cases = []
+    for i in spots[::3]:
+        c = base.copy()
+        c[i] = c[min(n - 1, i + 16)] = c[min(n - 1, i + 64)] = 3.0   # ties: the first wins
+        c[max(0, i - 1)] = c[i + 1 if i + 1 < n else i] = -3.0
+        cases.append(c)
+        c = base.copy()
+        c[i] = np.nan
+        c[min(n - 1, i + 32)] = -np.nan
+        cases.append(c)
+    z = -np.abs(base)
+    z[spots[::7]] = 0.0
+    z[spots[3::7]] = -0.0
+    cases += [z, -z]
+    for x in cases:
+        strided = np.repeat(x, 2)[::2]
+        for name in SEL_NAMES:
+            f = getattr(cw, name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                with cw.threads(1):
+                    got = f(x)
+                assert_same(got, getattr(np, name)(x),
+                            "bitwise" if name.startswith("arg") else "signed-zero-free")
+                for t in (2, 3, 4):
+                    with cw.threads(t):
+                        assert_same(f(x), got)
+                assert_same(f(strided), got)
+
+
+def test_nansum_float32_is_the_sum_with_nans_zeroed():
+    """nansum float32 tests NaN on the bits: every NaN (any sign or payload)
+    counts as +0.0 and nothing else changes -- bitwise the sum of the array
+    with its NaNs replaced by 0.0 (the same decomposition), any threads."""
+    rng = np.random.default_rng(5)
+    for n in (1, 31, 32, 33, 257, 8193, 100003):
+        x = (rng.standard_normal(n) * 10.0 ** rng.integers(-30, 30, n)).astype(np.float32)
+        bits = x.view(np.uint32)
+        at = rng.choice(n, size=max(1, n // 20), replace=False)
+        bits[at] = 0x7F800000 | rng.integers(1, 1 << 23, at.size).astype(np.uint32)
+        bits[at[::2]] |= np.uint32(0x80000000)
+        x[rng.choice(n, size=max(1, n // 50), replace=False)] = -0.0
+        x[rng.choice(n, size=max(1, n // 90), replace=False)] = np.inf
+        want = cw.sum(np.where(np.isnan(x), np.float32(0.0), x))
+        for t in (1, 2):
+            with cw.threads(t):
+                assert_same(cw.nansum(x), want)
+                assert_same(cw.nansum(x[::-1].copy()[::-1]), want)
+
+
+def test_dot_fast_path_same_bits():
+    """Two contiguous float vectors take dot's fast path: the same bits as
+    the general path (strided views of the same values), any threads."""
+    rng = np.random.default_rng(6)
+    for dtype in FLOATS:
+        for n in (1, 31, 32, 33, 255, 256, 257, 8193, 100003):
+            a = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)).astype(dtype)
+            b = rng.standard_normal(n).astype(dtype)
+            want = cw.dot(np.repeat(a, 2)[::2], np.repeat(b, 2)[::2])
+            assert type(want) is type(np.dot(a, b))
+            for t in (1, 2, 3):
+                with cw.threads(t):
+                    assert_same(cw.dot(a, b), want)
+                    assert_same(cw.dot(a, a), cw.dot(a, a.copy()))
+
+
+@pytest.mark.parametrize("vdtype", [np.uint8, np.int16, np.float32, np.float64, np.complex128])
+def test_extract_compress_items(vdtype, tiny_threshold):
+    """extract/compress copy 1/2/4/8-byte items branch-free (byte conditions
+    8 at a time) and wider ones item by item: NumPy's result for bool and
+    integer conditions, contiguous, reversed and strided, values unaligned,
+    runs of true at block ends, 1-3 threads and several blocks."""
+    rng = np.random.default_rng(np.dtype(vdtype).itemsize)
+    prev = lib.cw_set_reduce_block(64)
+    try:
+        for n in (1, 7, 8, 9, 64, 65, 1000, 4099):
+            v = (rng.random(n) * 100).astype(vdtype)
+            raw = np.frombuffer(b"\0" + v.tobytes(), dtype=v.dtype, count=n, offset=1)
+            for p in (0.0, 0.1, 0.5, 0.97, 1.0):
+                c = rng.random(n) < p
+                c[-3:] = True                      # a run of true at the end
+                conds = [c, c.view(np.uint8) * np.uint8(rng.integers(1, 255)),
+                         np.repeat(c, 2)[::2], c.astype(np.int32)]
+                for cond in conds:
+                    for vals in (v, raw, v[::-1].copy()[::-1], np.repeat(v, 3)[::3]):
+                        want = np.extract(cond, vals)
+                        for t in (1, 2, 3):
+                            with cw.threads(t):
+                                assert_same(cw.extract(cond, vals), want)
+                                if cond.dtype == bool:
+                                    assert_same(cw.compress(cond, vals), np.compress(cond, vals))
+    finally:
+        lib.cw_set_reduce_block(prev)
+
+
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 63, 64, 65, 200, 1000])
 def test_count_and_nonzero_bytes(n, tiny_blocks):
     """Byte-wide truth is tested 8 bytes at a time: every byte value, any
