@@ -231,11 +231,12 @@ class _Src:
         return "\n".join(self.lines) + "\n"
 
 
-def _user_head(macros, name, preamble, extra=()):
+def _user_head(macros, name, preamble, extra=(), typedefs=()):
     # evaluate's prelude, with the n-d iterator itself for cw_eval.h (whose
     # NumPy-semantics helpers a user kernel does not call)
     head = [ln.replace("cw_eval.h", "cw_iter.h") for ln in _PRELUDE[:-1]]
-    src = _Src(head + list(extra) + [""] + list(macros) + [""])
+    src = _Src(head + list(extra) + [""] + list(macros) + [""]
+               + [f"typedef {c} {ph};" for ph, c in typedefs])
     if preamble:
         src.user(f"{name}.preamble", preamble)
     return src
@@ -254,7 +255,7 @@ def _typed_inputs(src, ins, layout, ptrs, offset, index):
     return vals
 
 
-def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout):
+def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout, typedefs=()):
     """(C source, cdef) of a user element-wise kernel.
 
     ``ins`` / ``outs``: (name, C type) of the broadcast inputs and outputs;
@@ -265,11 +266,12 @@ def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout):
     output is written, whose indices the compiler cannot know).  ``i`` is
     the flat index of the element in the (collapsed) iteration space: the
     caller keeps C order when the body uses it.
+    ``typedefs``: (placeholder, C type) pairs, so the body may name T.
     Entry: ``int cw_kernel(uintptr_t driver, int cost, ptrdiff_t n, int
     ndim, const ptrdiff_t *shape, const ptrdiff_t *strides, char **p, char
     **raw)``."""
     nop, nraw = len(ins) + len(outs), len(raws)
-    src = _user_head(macros, name, preamble)
+    src = _user_head(macros, name, preamble, typedefs=typedefs)
     params = (["ptrdiff_t i", "ptrdiff_t n"] + [f"const {t} {nm}" for nm, t in ins]
               + [f"{t} *cw_o_{nm}" for nm, t in outs]
               + [f"{'' if o else 'const '}{t} *{nm}" for nm, t, o in raws])
@@ -325,7 +327,7 @@ def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout):
     return src.text(), cdef
 
 
-def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout):
+def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout, typedefs=()):
     """(C source, cdef) of a user reduction kernel on the fixed tree of
     csrc/cw_rtree.h (the one of cw.sum: bitwise the same for any thread
     count).
@@ -344,18 +346,18 @@ def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout):
     map_e, red_e, post_e, ident = exprs
     nin, nout = len(ins), len(outs)
     nptr = nin + nout
-    src = _user_head(macros, name, preamble, ['#include "cw_rtree.h"'])
+    src = _user_head(macros, name, preamble, ['#include "cw_rtree.h"'], typedefs)
     src.add(f"typedef {rtype} cw_r;",
             f"static inline cw_r cw_map({', '.join(f'const {t} {nm}' for nm, t in ins)})", "{",
             *[f"    (void){nm};" for nm, _ in ins], "    return (cw_r)(")
-    src.user(f"{name}.map_expr", map_e)
-    src.add("    );", "}", "static inline cw_r cw_red(const cw_r a, const cw_r b)", "{",
+    src.user(f"{name}.map_expr", map_e + ");")
+    src.add("}", "static inline cw_r cw_red(const cw_r a, const cw_r b)", "{",
             "    return (cw_r)(")
-    src.user(f"{name}.reduce_expr", red_e)
-    src.add("    );", "}", "static inline cw_r cw_ident(void)", "{", "    return (cw_r)(")
-    src.user(f"{name}.identity", ident)
+    src.user(f"{name}.reduce_expr", red_e + ");")
+    src.add("}", "static inline cw_r cw_ident(void)", "{", "    return (cw_r)(")
+    src.user(f"{name}.identity", ident + ");")
     load, store = _locals_in(outs)
-    src.add("    );", "}",
+    src.add("}",
             f"static inline void cw_post(const cw_r a, {', '.join(f'{t} *cw_o_{nm}' for nm, t in outs)})",
             "{", "    (void)a;", *load)
     src.user(f"{name}.post_map_expr", post_e + ";")
@@ -363,12 +365,11 @@ def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout):
             "typedef __typeof__(&cw_parallel_tasks) tdrv_t;",
             "typedef struct { tdrv_t drv; int nd; const ptrdiff_t *rshape, *rst; ptrdiff_t N, "
             "task, ntasks; int ond; const ptrdiff_t *oshape, *ost; char *const *p; } cw_rctx;",
-            "#define L CW_RT_LANES",
             "/* One chunk: elements [a, a + cnt) of the reduced space from the",
-            " * inputs' base pointers, element k into lane (k - a) % L. */",
+            " * inputs' base pointers, element k into lane (k - a) % CW_RT_LANES. */",
             "static inline cw_r cw_chunk(const cw_rctx *c, char *const *base, ptrdiff_t a,"
-            " ptrdiff_t cnt)", "{", "    cw_r acc[L];",
-            "    for (int j = 0; j < L; j++) acc[j] = cw_ident();")
+            " ptrdiff_t cnt)", "{", "    cw_r acc[CW_RT_LANES];",
+            "    for (int j = 0; j < CW_RT_LANES; j++) acc[j] = cw_ident();")
     if layout == "n":
         src.add("    const int nd = c->nd;",
                 "    cw_iter it;", "    cw_iter_init(&it, nd, c->rshape, a, a + cnt);",
@@ -381,19 +382,19 @@ def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout):
         for k, (nm, t) in enumerate(ins):
             src.add(f"            {t} v{k}; memcpy(&v{k}, p{k} + e * s{k}, sizeof v{k});")
         src.add(f"            acc[j] = cw_red(acc[j], cw_map({', '.join(f'v{k}' for k in range(nin))}));",
-                "            if (++j == L) j = 0;", "        }", "    }")
+                "            if (++j == CW_RT_LANES) j = 0;", "        }", "    }")
     else:
         src.add("    (void)c;")
         vals = _typed_inputs(src, ins, layout, "base", " + a", "i + j")
         step = f"acc[j] = cw_red(acc[j], cw_map({', '.join(vals)}));"
         src.add("    ptrdiff_t i = 0;",
                 "    if (cnt == CW_RT_CHUNK) {   /* full chunks: a constant trip count */",
-                "        for (; i < CW_RT_CHUNK; i += L)",
-                f"            for (int j = 0; j < L; j++) {step}", "    } else {",
-                "        for (; i + L <= cnt; i += L)",
-                f"            for (int j = 0; j < L; j++) {step}",
+                "        for (; i < CW_RT_CHUNK; i += CW_RT_LANES)",
+                f"            for (int j = 0; j < CW_RT_LANES; j++) {step}", "    } else {",
+                "        for (; i + CW_RT_LANES <= cnt; i += CW_RT_LANES)",
+                f"            for (int j = 0; j < CW_RT_LANES; j++) {step}",
                 f"        for (int j = 0; i + j < cnt; j++) {step}", "    }")
-    src.add("    for (int w = L / 2; w; w /= 2)",
+    src.add("    for (int w = CW_RT_LANES / 2; w; w /= 2)",
             "        for (int j = 0; j < w; j++) acc[j] = cw_red(acc[j], acc[j + w]);",
             "    return acc[0];", "}",
             "/* Task t of one output: its chunks combined by the binary counter. */",

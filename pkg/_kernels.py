@@ -51,7 +51,7 @@ _C_KEYWORDS = frozenset(
     "if inline int long register restrict return short signed sizeof static struct switch "
     "typedef union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex "
     "_Generic _Imaginary _Noreturn _Static_assert _Thread_local raw".split())
-_RESERVED = frozenset({"i", "n", "a", "b", "L"})   # the loop's and the reduction's names
+_RESERVED = frozenset({"i", "n", "a", "b"})   # the loop's and the reduction's names
 _DIAG_AT = re.compile(r"(\w+):(\d+):(\d+): (?:error|warning)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _USES_I = re.compile(r"(?<![A-Za-z0-9_.])i(?![A-Za-z0-9_])")
@@ -71,6 +71,15 @@ class CompileError(_compiler.CompilerError):
         self.kernel, self.diagnostic = kernel, diagnostic
 
 
+def _dtkey(arrays, targets, env):
+    return (tuple(a.dtype.char for a in arrays), tuple(t.dtype.char for t in targets),
+            tuple(sorted((ph, dt.char) for ph, dt in env.items())))
+
+
+def _typedefs(env):
+    return [(ph, _CTYPES[dt]) for ph, dt in sorted(env.items())]
+
+
 class _Param:
     __slots__ = ("name", "dtype", "ph", "raw", "out")
 
@@ -84,7 +93,7 @@ def _check_name(kind, name, text):
                          f"(a C identifier) in {text!r}")
     if name in _RESERVED or name.lower().startswith("cw_"):
         raise ValueError(f"corewise.{kind}: parameter name {name!r} is reserved "
-                         f"(i, n, a, b, L and names starting cw_) in {text!r}")
+                         f"(i, n, a, b and names starting cw_) in {text!r}")
 
 
 def _type(kind, t, text, c_names=False):
@@ -92,6 +101,9 @@ def _type(kind, t, text, c_names=False):
     if c_names and t in _C_NAMES:
         return _C_NAMES[t], None
     if len(t) == 1 and t.isalpha():
+        if t in _RESERVED:
+            raise ValueError(f"corewise.{kind}: {t!r} cannot be a type placeholder (it is "
+                             f"the name of a value in the kernel) in {text!r}")
         return None, t
     if _IDENT.match(t):
         try:
@@ -410,10 +422,16 @@ class ElementwiseKernel(_Kernel):
                        ValueError)
         else:
             try:
-                shape = np.broadcast_shapes(*[a.shape for a in br + gout])
+                shape = np.broadcast_shapes(*[a.shape for a in br])
             except ValueError:
                 self._fail("operands could not be broadcast together with shapes "
-                           + " ".join(str(a.shape) for a in br + gout), ValueError)
+                           + " ".join(str(a.shape) for a in br), ValueError)
+            for o in gout:      # the inputs broadcast to the outputs' shape (NumPy)
+                try:
+                    if np.broadcast_shapes(shape, o.shape) == o.shape:
+                        shape = o.shape
+                except ValueError:
+                    pass
             for p, o in zip(self.out_params, outs):
                 if o is not None and not p.raw and o.shape != shape:
                     self._fail(f"output {p.name!r} has shape {o.shape}, but the operands "
@@ -431,7 +449,7 @@ class ElementwiseKernel(_Kernel):
                 arrays[k] = a.copy()
         n = int(np.prod(shape, dtype=np.int64))
         if n:
-            self._run(arrays, targets, dts, shape, n)
+            self._run(arrays, targets, env, shape, n)
         self._copy_back(targets, backs)
         res = [o if o is not None else t for o, t in zip(outs, targets)]
         if self.no_return:
@@ -439,7 +457,7 @@ class ElementwiseKernel(_Kernel):
         res = [r[()] if (r.ndim == 0 and o is None) else r for r, o in zip(res, outs)]
         return tuple(res) if (len(res) > 1 or self.return_tuple) else res[0]
 
-    def _run(self, arrays, targets, dts, shape, n):
+    def _run(self, arrays, targets, env, shape, n):
         ins = [(p, a) for p, a in zip(self.in_params, arrays) if not p.raw]
         outs = [(p, t) for p, t in zip(self.out_params, targets) if not p.raw]
         raws = ([(p, a) for p, a in zip(self.in_params, arrays) if p.raw]
@@ -454,13 +472,12 @@ class ElementwiseKernel(_Kernel):
         if len(cshape) == 1 and all(s[0] == t.itemsize for s, t in zip(cst[nin:], ops[nin:])) \
                 and all(s[0] in (0, a.itemsize) for s, a in zip(cst[:nin], ops[:nin])):
             lay = tuple("s" if s[0] == 0 else "c" for s in cst[:nin])
-        dtkey = tuple(a.dtype.char for a in arrays) + tuple(t.dtype.char for t in targets)
-        key = (dtkey, lay)
+        key = (_dtkey(arrays, targets, env), lay)
         ffi, clib = self._module(key, lambda: _cgen.user_elementwise(
             self.name, _MACROS, self.preamble, self.operation,
             [(p.name, _CTYPES[a.dtype]) for p, a in ins],
             [(p.name, _CTYPES[t.dtype]) for p, t in outs],
-            [(p.name, _CTYPES[a.dtype], p.out) for p, a in raws], lay))
+            [(p.name, _CTYPES[a.dtype], p.out) for p, a in raws], lay, _typedefs(env)))
         cast = ffi.cast
         p = ffi.new("char *[]", [cast("char *", addr(a)) for a in ops] or [ffi.NULL])
         r = ffi.new("char *[]", [cast("char *", addr(a)) for _, a in raws] or [ffi.NULL])
@@ -540,13 +557,13 @@ class ReductionKernel(_Kernel):
         targets, backs = self._targets(outs, dts, oshape, arrays)
         arrays = [a.copy() if a.ndim and any(np.may_share_memory(a, t) for t in targets) else a
                   for a in arrays]
-        self._run(arrays, targets, rdt, shape, kept, red)
+        self._run(arrays, targets, env, rdt, shape, kept, red)
         self._copy_back(targets, backs)
         res = [o if o is not None else (t[()] if t.ndim == 0 else t)
                for o, t in zip(outs, targets)]
         return tuple(res) if len(res) > 1 else res[0]
 
-    def _run(self, arrays, targets, rdt, shape, kept, red):
+    def _run(self, arrays, targets, env, rdt, shape, kept, red):
         nin = len(arrays)
         ist = [broadcast_strides(a, shape) for a in arrays]
         # outputs' strides over the kept dimensions (keepdims: drop the 1s)
@@ -565,13 +582,12 @@ class ReductionKernel(_Kernel):
         lay = "n"
         if len(rshape) == 1 and all(s[0] in (0, a.itemsize) for s, a in zip(rst, arrays)):
             lay = tuple("s" if s[0] == 0 else "c" for s in rst)
-        key = (tuple(a.dtype.char for a in arrays) + tuple(t.dtype.char for t in targets),
-               rdt.char, lay)
+        key = (_dtkey(arrays, targets, env), rdt.char, lay)
         ffi, clib = self._module(key, lambda: _cgen.user_reduction(
             self.name, _MACROS, self.preamble, _CTYPES[rdt],
             [(p.name, _CTYPES[a.dtype]) for p, a in zip(self.in_params, arrays)],
             [(p.name, _CTYPES[t.dtype]) for p, t in zip(self.out_params, targets)],
-            self.exprs, lay))
+            self.exprs, lay, _typedefs(env)))
         cast = ffi.cast
         p = ffi.new("char *[]", [cast("char *", addr(a)) for a in arrays + targets])
         oflat = [s for row in kst for s in row] or [0]
