@@ -10,7 +10,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import threading
 import uuid
 
 import numpy as np
@@ -22,6 +21,7 @@ import corewise as cw
 from corewise import _compiler
 from corewise._lib import lib
 
+from hardening_util import run_threads
 from oracle import assert_same, elements, in_layout
 
 SQ = cw.ElementwiseKernel("T x, T y", "T z", "z = (x - y) * (x - y)", "squared_diff")
@@ -487,21 +487,8 @@ def test_concurrent_first_calls_threads(tmp_path, monkeypatch):
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     k, c = _unique_kernel()
     x = np.arange(100_000.0)
-    results, errors = [], []
-    barrier = threading.Barrier(6)
-
-    def work():
-        try:
-            barrier.wait()
-            results.append(k(x))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-    ts = [threading.Thread(target=work) for _ in range(6)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    assert not errors
+    results = []
+    run_threads(lambda i: results.append(k(x)), 6)
     assert len(results) == 6
     for r in results:
         assert_same(r, x * c)
