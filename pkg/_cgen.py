@@ -269,7 +269,9 @@ def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout, type
     ``typedefs``: (placeholder, C type) pairs, so the body may name T.
     Entry: ``int cw_kernel(uintptr_t driver, int cost, ptrdiff_t n, int
     ndim, const ptrdiff_t *shape, const ptrdiff_t *strides, char **p, char
-    **raw)``."""
+    **raw)``; the contiguous layout without raw parameters also exports
+    ``int cw_kernel_c(uintptr_t driver, int cost, ptrdiff_t n, char *p0,
+    ...)`` (inputs, then outputs)."""
     nop, nraw = len(ins) + len(outs), len(raws)
     src = _user_head(macros, name, preamble, typedefs=typedefs)
     params = (["ptrdiff_t i", "ptrdiff_t n"] + [f"const {t} {nm}" for nm, t in ins]
@@ -324,6 +326,14 @@ def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout, type
             "    return ((drv_t)driver)(n, cost, cw_block, &c);", "}")
     cdef = ("int cw_kernel(uintptr_t, int, ptrdiff_t, int, const ptrdiff_t *, "
             "const ptrdiff_t *, char **, char **);")
+    if layout != "n" and not raws:
+        # the fast path's entry: every operand contiguous, pointers as arguments
+        ps = [f"char *p{k}" for k in range(nop)]
+        src.add("int cw_kernel_c(uintptr_t driver, int cost, ptrdiff_t n, "
+                f"{', '.join(ps)})", "{", "    cw_ctx c;",
+                *[f"    c.p[{k}] = p{k};" for k in range(nop)],
+                "    c.n = n;", "    return ((drv_t)driver)(n, cost, cw_block, &c);", "}")
+        cdef += f"\nint cw_kernel_c(uintptr_t, int, ptrdiff_t{', char *' * nop});"
     return src.text(), cdef
 
 

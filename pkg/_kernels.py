@@ -58,6 +58,10 @@ _USES_I = re.compile(r"(?<![A-Za-z0-9_.])i(?![A-Za-z0-9_])")
 _MACROS = _cgen.scalar_macros([(op.name, op.nin) for op in OPS
                                if op.nin in (1, 2) and not op.bool_out])
 _PY_SCALARS = (bool, int, float)
+_MISS = object()
+_ndarray = np.ndarray
+_empty = np.empty
+_shares = np.may_share_memory
 _DEFAULT = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
 
 
@@ -399,11 +403,98 @@ class ElementwiseKernel(_Kernel):
         self._uses_i = bool(_USES_I.search(operation))
         if any(p.raw for p in self.out_params):
             self._uses_i = True
+        self._fastok = not any(p.raw for p in self.in_params + self.out_params)
+        self._fastplans = {}
+
+    def _fast(self, args):
+        """Same-shape C-contiguous ndarrays of the parameters' own dtypes,
+        outputs allocated or given exactly (no cast, no overlap but the
+        identical array): one dict look-up and the C call.  _MISS: take the
+        general path (which validates and explains)."""
+        nin = self.nin
+        if len(args) != nin and len(args) != nin + self.nout:
+            return _MISS
+        for a in args:
+            if type(a) is not _ndarray:
+                return _MISS
+        key = tuple([a.dtype for a in args])
+        plan = self._fastplans.get(key)
+        if plan is None:
+            plan = self._fastplans[key] = self._fast_plan(args)
+        if plan is False:
+            return _MISS
+        dts, ffi_lib, mkey, make = plan
+        shape = args[0].shape
+        for a in args:
+            f = a.flags
+            if a.shape != shape or not f.c_contiguous or not f.aligned:
+                return _MISS
+        if not shape:
+            return _MISS
+        ins = args[:nin]
+        if len(args) > nin:
+            outs = args[nin:]
+            for o in outs:
+                if not o.flags.writeable:
+                    return _MISS
+                for a in ins:
+                    if a is not o and _shares(a, o):
+                        return _MISS
+            ret = outs
+        else:
+            outs = ret = [_empty(shape, dt) for dt in dts]
+        n = outs[0].size
+        if n:
+            if not ffi_lib:
+                ffi_lib[:] = self._module(mkey, make)
+            ffi, clib = ffi_lib
+            fb = ffi.from_buffer
+            rc = clib.cw_kernel_c(_DRIVER, _COST, n, *[fb(a) for a in ins],
+                                  *[fb(o) for o in outs])
+            if rc:
+                check(rc, self.name)
+        if self.no_return:
+            return None
+        return tuple(ret) if (len(ret) > 1 or self.return_tuple) else ret[0]
+
+    def _fast_plan(self, args):
+        """(output dtypes, [ffi, lib] filled on first use, key, make) or False."""
+        nin = self.nin
+        try:
+            outs = self._outs(args, None)
+            vals, env = self._resolve(args[:nin], outs)
+        except (TypeError, ValueError):
+            return False
+        dts = self._out_dtypes(env)
+        for p, a in zip(self.in_params, args):
+            if a.dtype != (env[p.ph] if p.ph is not None else p.dtype):
+                return False
+        for o, dt in zip(outs, dts):
+            if o is not None and o.dtype != dt:
+                return False
+        lay = ("c",) * nin
+        arrays = [np.empty(0, a.dtype) for a in args[:nin]]
+        targets = [np.empty(0, dt) for dt in dts]
+        key = (_dtkey(arrays, targets, env), lay)
+        return (dts, [], key, lambda: self._source(arrays, targets, [], env, lay))
+
+    def _source(self, arrays, targets, raws, env, lay):
+        ins = [(p, a) for p, a in zip(self.in_params, arrays) if not p.raw]
+        outs = [(p, t) for p, t in zip(self.out_params, targets) if not p.raw]
+        return _cgen.user_elementwise(
+            self.name, _MACROS, self.preamble, self.operation,
+            [(p.name, _CTYPES[a.dtype]) for p, a in ins],
+            [(p.name, _CTYPES[t.dtype]) for p, t in outs],
+            [(p.name, _CTYPES[a.dtype], p.out) for p, a in raws], lay, _typedefs(env))
 
     def __repr__(self):
         return f"<corewise.ElementwiseKernel {self.name}>"
 
     def __call__(self, *args, out=None, size=None):
+        if size is None and out is None and self._fastok:
+            r = self._fast(args)
+            if r is not _MISS:
+                return r
         outs = self._outs(args, out)
         vals, env = self._resolve(args[:self.nin], outs)
         arrays = self._inputs(vals, env)
@@ -473,11 +564,7 @@ class ElementwiseKernel(_Kernel):
                 and all(s[0] in (0, a.itemsize) for s, a in zip(cst[:nin], ops[:nin])):
             lay = tuple("s" if s[0] == 0 else "c" for s in cst[:nin])
         key = (_dtkey(arrays, targets, env), lay)
-        ffi, clib = self._module(key, lambda: _cgen.user_elementwise(
-            self.name, _MACROS, self.preamble, self.operation,
-            [(p.name, _CTYPES[a.dtype]) for p, a in ins],
-            [(p.name, _CTYPES[t.dtype]) for p, t in outs],
-            [(p.name, _CTYPES[a.dtype], p.out) for p, a in raws], lay, _typedefs(env)))
+        ffi, clib = self._module(key, lambda: self._source(arrays, targets, raws, env, lay))
         cast = ffi.cast
         p = ffi.new("char *[]", [cast("char *", addr(a)) for a in ops] or [ffi.NULL])
         r = ffi.new("char *[]", [cast("char *", addr(a)) for _, a in raws] or [ffi.NULL])
