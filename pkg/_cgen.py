@@ -377,8 +377,8 @@ def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout, type
             "task, ntasks; int ond; const ptrdiff_t *oshape, *ost; char *const *p; } cw_rctx;",
             "/* One chunk: elements [a, a + cnt) of the reduced space from the",
             " * inputs' base pointers, element k into lane (k - a) % CW_RT_LANES. */",
-            "static inline cw_r cw_chunk(const cw_rctx *c, char *const *base, ptrdiff_t a,"
-            " ptrdiff_t cnt)", "{", "    cw_r acc[CW_RT_LANES];",
+            "static inline __attribute__((always_inline)) cw_r cw_chunk(const cw_rctx *c,"
+            " char *const *base, ptrdiff_t a, ptrdiff_t cnt)", "{", "    cw_r acc[CW_RT_LANES];",
             "    for (int j = 0; j < CW_RT_LANES; j++) acc[j] = cw_ident();")
     if layout == "n":
         src.add("    const int nd = c->nd;",
@@ -407,8 +407,10 @@ def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout, type
     src.add("    for (int w = CW_RT_LANES / 2; w; w /= 2)",
             "        for (int j = 0; j < w; j++) acc[j] = cw_red(acc[j], acc[j + w]);",
             "    return acc[0];", "}",
-            "/* Task t of one output: its chunks combined by the binary counter. */",
-            "static cw_r cw_task(const cw_rctx *c, char *const *base, ptrdiff_t t)", "{",
+            "/* Task t of one output: its chunks combined by the binary counter",
+            " * (dispatched: the lanes in AVX2 registers where the CPU has them). */",
+            "CW_DISPATCH static cw_r cw_task(const cw_rctx *c, char *const *base, ptrdiff_t t)",
+            "{",
             "    ptrdiff_t lo = t * c->task, hi = lo + c->task < c->N ? lo + c->task : c->N;",
             "    cw_rc_counter k;", "    k.d = 0;",
             "    for (ptrdiff_t a = lo; a < hi; a += CW_RT_CHUNK)",

@@ -189,6 +189,7 @@ class _Kernel:
         _check_params(kind, self.in_params, self.out_params)
         self.nin, self.nout = len(self.in_params), len(self.out_params)
         self._modules = {}
+        self._fastplans = {}
         self._lock = threading.Lock()
 
     def _who(self):
@@ -213,6 +214,25 @@ class _Kernel:
             with self._lock:
                 self._modules[key] = m
         return m
+
+    def _fast_lookup(self, args):
+        """The fast path's plan (per operand dtypes; _fast_plan makes it) for
+        plain ndarrays of one shape, C-contiguous and aligned, else _MISS."""
+        for a in args:
+            if type(a) is not _ndarray:
+                return _MISS
+        key = tuple([a.dtype for a in args])
+        plan = self._fastplans.get(key)
+        if plan is None:
+            plan = self._fastplans[key] = self._fast_plan(args)
+        if plan is False:
+            return _MISS
+        shape = args[0].shape
+        for a in args:
+            f = a.flags
+            if a.shape != shape or not f.c_contiguous or not f.aligned:
+                return _MISS
+        return plan
 
     def _diagnose(self, diag):
         """The message of a failed build: the compiler's lines about the
@@ -255,12 +275,14 @@ class _Kernel:
                 vals.append(v)
                 continue
             a = as_input(self, v)
+            if not a.dtype.isnative:
+                a = a.astype(a.dtype.newbyteorder("="))
             vals.append(a)
             if p.ph is not None:
                 self._bind(env, by, p, a.dtype)
         for p, o in zip(self.out_params, outs):
             if o is not None and p.ph is not None and p.ph not in env:
-                self._bind(env, by, p, o.dtype)
+                self._bind(env, by, p, o.dtype.newbyteorder("="))
         for p, v in zip(self.in_params, vals):
             if p.ph is not None and p.ph not in env:
                 env[p.ph] = np.result_type(*[_DEFAULT[type(w)] for q, w in zip(
@@ -404,7 +426,6 @@ class ElementwiseKernel(_Kernel):
         if any(p.raw for p in self.out_params):
             self._uses_i = True
         self._fastok = not any(p.raw for p in self.in_params + self.out_params)
-        self._fastplans = {}
 
     def _fast(self, args):
         """Same-shape C-contiguous ndarrays of the parameters' own dtypes,
@@ -414,21 +435,11 @@ class ElementwiseKernel(_Kernel):
         nin = self.nin
         if len(args) != nin and len(args) != nin + self.nout:
             return _MISS
-        for a in args:
-            if type(a) is not _ndarray:
-                return _MISS
-        key = tuple([a.dtype for a in args])
-        plan = self._fastplans.get(key)
-        if plan is None:
-            plan = self._fastplans[key] = self._fast_plan(args)
-        if plan is False:
+        plan = self._fast_lookup(args)
+        if plan is _MISS:
             return _MISS
         dts, ffi_lib, mkey, make = plan
         shape = args[0].shape
-        for a in args:
-            f = a.flags
-            if a.shape != shape or not f.c_contiguous or not f.aligned:
-                return _MISS
         if not shape:
             return _MISS
         ins = args[:nin]
@@ -617,14 +628,69 @@ class ReductionKernel(_Kernel):
     def __repr__(self):
         return f"<corewise.ReductionKernel {self.name}>"
 
-    def __call__(self, *args, out=None, axis=None, keepdims=False):
-        outs = self._outs(args, out)
-        vals, env = self._resolve(args[:self.nin], outs)
+    def _fast(self, args):
+        """Everything reduced, same-shape C-contiguous inputs of the
+        parameters' own dtypes, outputs allocated: the C call on a cached
+        plan.  _MISS: take the general path."""
+        plan = self._fast_lookup(args)
+        if plan is _MISS:
+            return _MISS
+        dts, ffi_lib, mkey, make = plan
+        if not ffi_lib:
+            ffi_lib[:] = self._module(mkey, make)
+            ffi_lib.append(ffi_lib[0].new("ptrdiff_t[]", [a.itemsize for a in args]))
+            ffi_lib.append(ffi_lib[0].new("ptrdiff_t[]", [0] * (len(args) + len(dts))))
+        ffi, clib, rst, ost = ffi_lib
+        outs = [_empty((), dt) for dt in dts]
+        fb = ffi.from_buffer
+        rc = clib.cw_rkernel(_TASKS_DRIVER, _clib.cw_get_reduce_block(),
+                             _clib.cw_get_num_threads(), 0, ost, ost, 1,
+                             ffi.new("ptrdiff_t[1]", [args[0].size]), rst,
+                             ffi.new("char *[]", [fb(a) for a in args] + [fb(o) for o in outs]))
+        if rc:
+            check(rc, self.name)
+        res = [o[()] for o in outs]
+        return tuple(res) if len(res) > 1 else res[0]
+
+    def _fast_plan(self, args):
+        try:
+            vals, env = self._resolve(args, [None] * self.nout)
+            rdt = self._rdtype(env)
+        except (TypeError, ValueError):
+            return False
+        for p, a in zip(self.in_params, args):
+            if a.dtype != (env[p.ph] if p.ph is not None else p.dtype):
+                return False
+        dts = self._out_dtypes(env)
+        arrays = [np.empty(0, a.dtype) for a in args]
+        targets = [np.empty(0, dt) for dt in dts]
+        lay = ("c",) * len(args)
+        return (dts, [], (_dtkey(arrays, targets, env), rdt.char, lay),
+                lambda: self._source(arrays, targets, env, rdt, lay))
+
+    def _rdtype(self, env):
         rdt, rph = self.rtype
         if rph is not None:
             if rph not in env:
                 self._fail(f"reduce_type placeholder {rph} is not a type of the parameters")
             rdt = env[rph]
+        return rdt
+
+    def _source(self, arrays, targets, env, rdt, lay):
+        return _cgen.user_reduction(
+            self.name, _MACROS, self.preamble, _CTYPES[rdt],
+            [(p.name, _CTYPES[a.dtype]) for p, a in zip(self.in_params, arrays)],
+            [(p.name, _CTYPES[t.dtype]) for p, t in zip(self.out_params, targets)],
+            self.exprs, lay, _typedefs(env))
+
+    def __call__(self, *args, out=None, axis=None, keepdims=False):
+        if axis is None and out is None and not keepdims and len(args) == self.nin:
+            r = self._fast(args)
+            if r is not _MISS:
+                return r
+        outs = self._outs(args, out)
+        vals, env = self._resolve(args[:self.nin], outs)
+        rdt = self._rdtype(env)
         arrays = self._inputs(vals, env)
         dts = self._out_dtypes(env)
         try:
@@ -670,11 +736,7 @@ class ReductionKernel(_Kernel):
         if len(rshape) == 1 and all(s[0] in (0, a.itemsize) for s, a in zip(rst, arrays)):
             lay = tuple("s" if s[0] == 0 else "c" for s in rst)
         key = (_dtkey(arrays, targets, env), rdt.char, lay)
-        ffi, clib = self._module(key, lambda: _cgen.user_reduction(
-            self.name, _MACROS, self.preamble, _CTYPES[rdt],
-            [(p.name, _CTYPES[a.dtype]) for p, a in zip(self.in_params, arrays)],
-            [(p.name, _CTYPES[t.dtype]) for p, t in zip(self.out_params, targets)],
-            self.exprs, lay, _typedefs(env)))
+        ffi, clib = self._module(key, lambda: self._source(arrays, targets, env, rdt, lay))
         cast = ffi.cast
         p = ffi.new("char *[]", [cast("char *", addr(a)) for a in arrays + targets])
         oflat = [s for row in kst for s in row] or [0]

@@ -182,6 +182,26 @@ def test_in_place_and_overlap():
     assert_same(x[1:], want)
 
 
+def test_unaligned_and_byteswapped_operands():
+    buf = np.zeros(8 * 101 + 1, np.uint8)
+    x = buf[1:].view(np.float64)          # C-contiguous, not aligned
+    x[...] = np.arange(101.0)
+    assert not x.flags.aligned
+    want = (np.arange(101.0) - 1) ** 2
+    assert_same(SQ(x, 1.0), want)
+    assert_same(SQ(x, np.ones(101)), want)
+    assert_same(RSUM(x), cw.sum(np.arange(101.0)))
+    xs = np.arange(101.0).astype(">f8")
+    assert_same(SQ(xs, 1.0), want)
+    assert_same(RSUM(xs, axis=0), cw.sum(np.arange(101.0)))
+    o = np.empty(101, ">f8")
+    SQ(np.arange(101.0), 1.0, o)
+    assert_same(o, want.astype(">f8"))
+    ou = buf[1:].view(np.float64)         # an unaligned output
+    SQ(np.arange(101.0), 1.0, ou)
+    assert_same(ou, want)
+
+
 def test_out_cast_same_kind():
     x = np.arange(4.0)
     z = np.empty(4, np.float32)
