@@ -18,6 +18,7 @@ Only the signature is generated from: parameter names are C identifiers
 one-letter placeholders, so a malformed signature is a ValueError, never a
 broken build.  The bodies are the user's (trusted) C.
 """
+import math
 import operator
 import re
 import threading
@@ -549,7 +550,7 @@ class ElementwiseKernel(_Kernel):
                     np.broadcast_to(a, shape) if a.shape != shape else a, t))
                     for t in targets):
                 arrays[k] = a.copy()
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         if n:
             self._run(arrays, targets, env, shape, n)
         self._copy_back(targets, backs)

@@ -406,6 +406,19 @@ def test_reduction_kinds():
     assert s32(f) == np.float32(math.fsum(f.astype(np.float64)))
 
 
+def test_reduction_broadcast_scalars_and_fpe():
+    x = np.arange(12.0).reshape(3, 4)
+    dot = cw.ReductionKernel("T x, T y", "T z", "x * y", "a + b", "z = a", "0", "rdot2")
+    assert_same(dot(x, 2.0, axis=1), (2 * x).sum(axis=1))
+    assert_same(dot(x, np.arange(4.0), axis=0), (x * np.arange(4.0)).sum(axis=0))
+    big = np.full(4, 1e308)
+    with np.errstate(over="raise"):
+        with pytest.raises(FloatingPointError, match="overflow encountered in rsum"):
+            RSUM(big)
+    with np.errstate(over="ignore"):
+        assert RSUM(big) == np.inf
+
+
 def test_reduction_empty_and_out():
     assert RSUM(np.ones((0, 3))) == 0.0
     assert_same(RSUM(np.ones((0, 3)), axis=0), np.zeros(3))
