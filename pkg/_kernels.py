@@ -63,6 +63,14 @@ _MISS = object()
 _ndarray = np.ndarray
 _empty = np.empty
 _shares = np.may_share_memory
+_BOOL = np.dtype(np.bool_)
+
+
+def _alloc(shape, dt):
+    """A new output.  The generated C loads an output's current value (CuPy's
+    outputs are references): a bool one is zeroed, as loading a byte other
+    than 0 or 1 into a C _Bool is undefined behaviour."""
+    return np.zeros(shape, dt) if dt == _BOOL else _empty(shape, dt)
 _DEFAULT = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
 
 
@@ -364,7 +372,7 @@ class _Kernel:
         targets, backs = [], []
         for p, o, dt in zip(self.out_params, outs, dts):
             if o is None:
-                t = np.empty(shape, dt)
+                t = _alloc(shape, dt)
                 targets.append(t)
                 backs.append(None)
                 continue
@@ -377,7 +385,7 @@ class _Kernel:
                 targets.append(view)
                 backs.append(None)
             else:
-                t = np.array(view, dtype=dt, order="C") if p.raw else np.empty(shape, dt)
+                t = np.array(view, dtype=dt, order="C") if p.raw else _alloc(shape, dt)
                 if not p.raw:
                     # outputs are references (CuPy): the body may read them
                     np.copyto(t, view, casting="unsafe")
@@ -454,7 +462,7 @@ class ElementwiseKernel(_Kernel):
                         return _MISS
             ret = outs
         else:
-            outs = ret = [_empty(shape, dt) for dt in dts]
+            outs = ret = [_alloc(shape, dt) for dt in dts]
         n = outs[0].size
         if n:
             if not ffi_lib:
@@ -642,7 +650,7 @@ class ReductionKernel(_Kernel):
             ffi_lib.append(ffi_lib[0].new("ptrdiff_t[]", [a.itemsize for a in args]))
             ffi_lib.append(ffi_lib[0].new("ptrdiff_t[]", [0] * (len(args) + len(dts))))
         ffi, clib, rst, ost = ffi_lib
-        outs = [_empty((), dt) for dt in dts]
+        outs = [_alloc((), dt) for dt in dts]
         fb = ffi.from_buffer
         rc = clib.cw_rkernel(_TASKS_DRIVER, _clib.cw_get_reduce_block(),
                              _clib.cw_get_num_threads(), 0, ost, ost, 1,

@@ -128,6 +128,16 @@ def test_index_is_c_order_in_any_layout():
     assert_same(zt, want)
 
 
+def test_bool_and_integer_outputs():
+    k = cw.ElementwiseKernel("T x", "bool pos, int8 s", "pos = x > 0; s = (x > 0) - (x < 0)",
+                             "signs")
+    x = np.linspace(-2, 2, 9)
+    for v in (x, x[::-1], x.reshape(3, 3).T):
+        pos, s = k(v)
+        assert_same(pos, v > 0)
+        assert_same(s, np.sign(v).astype(np.int8))
+
+
 def test_loop_size_n():
     k = cw.ElementwiseKernel("T x", "int64 z", "z = n", "size_n")
     assert_same(k(np.ones((2, 3))), np.full((2, 3), 6))
