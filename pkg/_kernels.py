@@ -26,7 +26,7 @@ import threading
 import numpy as np
 
 from . import _cgen, _compiler
-from ._args import as_input
+from ._args import _plain_view, as_input
 from ._errors import check
 from ._layout import addr, broadcast_strides, collapse, internal_overlap, needs_input_copy
 from ._lib import ffi as _ffi, lib as _clib
@@ -363,6 +363,8 @@ class _Kernel:
                 continue
             if not isinstance(o, np.ndarray):
                 self._fail(f"output {p.name!r} must be a numpy.ndarray, not {type(o).__name__}")
+            if type(o) is not _ndarray:
+                _plain_view(self, o, f"output {p.name!r}")   # refuses e.g. masked arrays
             if not o.flags.writeable:
                 self._fail(f"output {p.name!r} is read-only", ValueError)
         return outs

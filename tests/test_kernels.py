@@ -223,6 +223,10 @@ def test_out_cast_same_kind():
         SQ(x, 1.0, np.empty(5))
     with pytest.raises(ValueError, match="read-only"):
         SQ(x, 1.0, np.broadcast_to(np.empty(1), (4,)))
+    with pytest.raises(TypeError, match="MaskedArray"):
+        SQ(x, 1.0, np.ma.masked_array(np.empty(4)))
+    with pytest.raises(TypeError, match="MaskedArray"):
+        SQ(np.ma.masked_array(x), 1.0)
 
 
 def test_type_rules():
