@@ -206,6 +206,9 @@ int cw_parallel_read(ptrdiff_t nbytes, const char *src, uint64_t *sink);
  * (cw_internal.h) as this address, so thread count, serial threshold, fork
  * safety and floating-point flag reporting are the package's own. */
 void *cw_parallel_driver(void);
+/* cw_parallel_tasks (cw_internal.h) as an address, for the reductions of
+ * user kernels (corewise.ReductionKernel, pkg/_kernels.py). */
+void *cw_parallel_tasks_driver(void);
 
 typedef enum {
     CW_EINTPOW = 64    /* integer raised to a negative integer power */

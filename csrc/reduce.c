@@ -31,10 +31,11 @@
 #include <string.h>
 #include "cw_internal.h"
 #include "cw_iter.h"
+#include "cw_rtree.h"   /* the tree's constants and task plan (shared with ReductionKernel) */
 
-#define LANES 32
-#define CHUNK 256
-#define CW_MAXTASKS 1024
+#define LANES CW_RT_LANES
+#define CHUNK CW_RT_CHUNK
+#define CW_MAXTASKS CW_RT_MAXTASKS
 #define CW_DEFAULT_RBLOCK 8192
 
 static ptrdiff_t cw_rblock = CW_DEFAULT_RBLOCK;
@@ -766,13 +767,7 @@ static rstate reduce_parallel(const rplan *p, const char *x, const char *y, int 
 
 static void plan_tasks(rplan *p)
 {
-    ptrdiff_t B = cw_get_reduce_block();
-    ptrdiff_t nblocks = (p->n + B - 1) / B;
-    ptrdiff_t g = 1;
-    while ((nblocks + g - 1) / g > CW_MAXTASKS)
-        g *= 2;
-    p->task = g * B;
-    p->ntasks = (p->n + p->task - 1) / p->task;
+    cw_rt_plan(p->n, cw_get_reduce_block(), &p->task, &p->ntasks);
 }
 
 /* Tasks per thread when the tasks of an exact reduction are merged: a few,

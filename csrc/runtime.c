@@ -426,3 +426,4 @@ const char *cw_simd_level(void)
 /* ---- for run-time generated code (corewise.evaluate) ---------------------------- */
 
 void *cw_parallel_driver(void) { return (void *)cw_parallel_run; }
+void *cw_parallel_tasks_driver(void) { return (void *)cw_parallel_tasks; }

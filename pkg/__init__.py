@@ -14,6 +14,7 @@ from ._ufunc import FUNCTIONS as _FUNCTIONS
 from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions
+from ._kernels import CompileError, ElementwiseKernel, ReductionKernel
 
 globals().update(_FUNCTIONS)
 globals().update(_REDUCTIONS)
@@ -24,7 +25,7 @@ functions = tuple(_FUNCTIONS)
 #: Function names corewise.evaluate accepts (where + the table's functions).
 evaluate_functions = _evaluate_functions()
 
-__all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
+__all__ = ["__version__", "CompileError", "ElementwiseKernel", "ReductionKernel", "evaluate", "evaluate_functions", "functions", "get_adaptive",
            "get_num_threads", "info", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
            *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress"]

@@ -71,6 +71,9 @@ def add_arguments(p):
                         "NumPy and numexpr")
     p.add_argument("--evaluate-size", type=int, default=10 * 10**6,
                    help="elements of the evaluate cases (default 10M)")
+    p.add_argument("--kernels", action="store_true",
+                   help="user kernels (ElementwiseKernel, ReductionKernel) vs NumPy, numexpr, "
+                        "evaluate, numba (on --evaluate-size elements)")
     p.add_argument("--dask", action="store_true",
                    help="also run Dask + corewise vs Dask + NumPy (threaded scheduler, "
                         "LocalCluster) and the oversubscription rule's effect")
@@ -330,6 +333,14 @@ EVALUATE_CASES = [
 ]
 
 
+def numexpr_at(ne, expr, env, out, t):
+    """numexpr evaluating expr into out on t threads (a timed call)."""
+    def run():
+        ne.set_num_threads(t)
+        ne.evaluate(expr, local_dict=env, out=out)
+    return run
+
+
 def bench_evaluate(rows, tcounts, repeats, n):
     import os
     import tempfile
@@ -361,12 +372,7 @@ def bench_evaluate(rows, tcounts, repeats, n):
         fns += [_thread_fn(lambda: cw.evaluate(expr, env, out=out), t) for t in tcounts]
         fns += [_thread_fn(lambda: lib.cw_parallel_copy(copy_bytes, sb, db), t) for t in tcounts]
         if ne is not None:
-            def ne_at(t):
-                def run():
-                    ne.set_num_threads(t)
-                    ne.evaluate(expr, local_dict=env, out=out)
-                return run
-            fns += [ne_at(t) for t in tcounts]
+            fns += [numexpr_at(ne, expr, env, out, t) for t in tcounts]
         times = paired_times(fns, max(3, repeats // 2), 0.05)
         k = len(tcounts)
         t_np, t_cw, t_roof, t_ne = times[0], times[1:1 + k], times[1 + k:1 + 2 * k], times[1 + 2 * k:]
@@ -479,6 +485,9 @@ def run(args):
         bench_reduce(rows, tcounts, repeats, large)
     if args.evaluate:
         bench_evaluate(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
+    if args.kernels:
+        from ._bench_kernels import bench_kernels
+        bench_kernels(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
     if args.dask:
         from ._bench_dask import CHUNK, bench_dask
         sizes = [CHUNK * 2] if args.quick else [int(v) for v in args.dask_sizes.split(",")]

@@ -107,6 +107,23 @@ def _entry(params, fill, err_status):
     return lines + ["    return drv(n, cost, cw_block, &c);", "}"]
 
 
+def _typed_loads(types, layout, ptrs, offset, index):
+    """The contiguous layout's inputs (C ``types``): a size-1 input ("s")
+    read once, a contiguous one ("c") as a typed pointer at ``ptrs[k]`` +
+    ``offset``.  Returns (C lines, the element values at ``index``)."""
+    if len(layout) != len(types) or not set(layout) <= {"c", "s"}:
+        raise ValueError(f"layout {layout!r} for {len(types)} inputs")
+    lines, vals = [], []
+    for k, (t, lay) in enumerate(zip(types, layout)):
+        if lay == "s":
+            lines.append(f"    const {t} v{k} = *(const {t} *){ptrs}[{k}];")
+            vals.append(f"v{k}")
+        else:
+            lines.append(f"    const {t} *v{k} = (const {t} *){ptrs}[{k}]{offset};")
+            vals.append(f"v{k}[{index}]")
+    return lines, vals
+
+
 def _nd(ins, out, err_status):
     nin, nptr = len(ins), len(ins) + 1
     err_init = " c.err = 0;" if err_status else ""
@@ -136,15 +153,8 @@ def _contiguous(ins, out, layout, err_status):
     err_param = ", int *err" if err_status else ""
     lines = [_ctx(nptr, "", err_status),
              f"CW_DISPATCH static void cw_loop(ptrdiff_t n, char **p{err_param})", "{"]
-    values = []
-    for k, (t, lay) in enumerate(zip(ins, layout)):
-        if lay == "s":
-            lines.append(f"    const {t} s{k} = *(const {t} *)p[{k}];")
-            values.append(f"s{k}")
-        else:
-            lines.append(f"    const {t} *a{k} = (const {t} *)p[{k}];")
-            values.append(f"a{k}[i]")
-    lines += [f"    {out} *y = ({out} *)p[{nin}];", "#pragma GCC ivdep",
+    loads, values = _typed_loads(ins, layout, "p", "", "i")
+    lines += loads + [f"    {out} *y = ({out} *)p[{nin}];", "#pragma GCC ivdep",
               "    for (ptrdiff_t i = 0; i < n; i++)",
               f"        y[i] = {_call(values, 'err', err_status)};", "}",
               "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
@@ -159,3 +169,301 @@ def _contiguous(ins, out, layout, err_status):
         fill.append("    c.err = 0;")
     params = "ptrdiff_t n" + "".join(f", char *p{k}" for k in range(nptr))
     return lines + _entry(params, fill, err_status)
+
+
+# ---- user kernels (corewise.ElementwiseKernel / ReductionKernel) ------------
+#
+# The same skeleton with the operand kinds of CuPy's kernels: several
+# outputs, the loop index ``i`` and the loop size ``n``, and whole-array
+# ("raw") parameters.  The user's C is placed verbatim in a function of its
+# own, ``cw_user`` (element-wise) or ``cw_map`` / ``cw_red`` / ``cw_post``
+# (reductions), between ``#line`` directives, so the compiler's diagnostics
+# name the kernel and count lines of the user's text ("sq.operation:1:5:
+# error: ...").  Every name generated from the user's signature is an
+# identifier validated by the caller (pkg/_kernels.py); outputs are the
+# element's current value in a local of the parameter's name, stored back
+# after the body (CuPy's outputs are references).
+
+_GEN_FILE = "corewise-generated.c"
+_C_ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+              "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "pow": "power"}
+
+
+def scalar_macros(rows):
+    """Type-generic macros over the table's element functions: for each
+    ``(name, nin)`` of ``rows`` (float rows of csrc/ops.def), ``cw_<name>``
+    and, where it is a C library name (or an alias in _C_ALIASES), the C
+    name itself -- so ``sqrt(x)`` on a float is the table's float32 sqrt,
+    exactly ``cw.sqrt``."""
+    rows = dict(rows)
+    out = []
+    names = [(f"cw_{n}", n) for n in rows]
+    names += [(n, n) for n in rows if n in _C_LIBM] + [(c, n) for c, n in _C_ALIASES.items()
+                                                        if n in rows]
+    for macro, name in names:
+        args = ("x", "y")[:rows[name]]
+        sel = " + ".join(f"(cw_m_{a})" for a in args)
+        out.append(f"#define {macro}({', '.join('cw_m_' + a for a in args)}) "
+                   f"_Generic({sel}, float: cw_{name}_f32, default: cw_{name}_f64)"
+                   f"({', '.join('(cw_m_' + a + ')' for a in args)})")
+    return out
+
+
+_C_LIBM = frozenset("sqrt cbrt exp exp2 expm1 log log2 log10 log1p sin cos tan sinh cosh tanh "
+                    "floor ceil trunc rint fabs hypot fmax fmin fmod copysign".split())
+
+
+class _Src:
+    """Lines of generated C, with ``#line`` bookkeeping for user text."""
+
+    def __init__(self, head):
+        self.lines = list(head)
+
+    def add(self, *lines):
+        self.lines.extend(lines)
+
+    def user(self, label, text):
+        self.lines.append(f'#line 1 "{label}"')
+        self.lines.extend(text.split("\n"))
+        self.lines.append(f'#line {len(self.lines) + 2} "{_GEN_FILE}"')
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def _user_head(macros, name, preamble, extra=(), typedefs=()):
+    # evaluate's prelude, with the n-d iterator itself for cw_eval.h (whose
+    # NumPy-semantics helpers a user kernel does not call)
+    head = [ln.replace("cw_eval.h", "cw_iter.h") for ln in _PRELUDE[:-1]]
+    src = _Src(head + list(extra) + [""] + list(macros) + [""]
+               + [f"typedef {c} {ph};" for ph, c in typedefs])
+    if preamble:
+        src.user(f"{name}.preamble", preamble)
+    return src
+
+
+def _locals_in(outs):
+    """Output pointer parameters -> locals of the parameter names."""
+    return ([f"    {t} {nm} = *cw_o_{nm};" for nm, t in outs],
+            [f"    *cw_o_{nm} = {nm};" for nm, t in outs])
+
+
+def _typed_inputs(src, ins, layout, ptrs, offset, index):
+    """_typed_loads of user kernel inputs ((name, C type)) added to src."""
+    lines, vals = _typed_loads([t for _, t in ins], layout, ptrs, offset, index)
+    src.add(*lines)
+    return vals
+
+
+def user_elementwise(name, macros, preamble, body, ins, outs, raws, layout, typedefs=()):
+    """(C source, cdef) of a user element-wise kernel.
+
+    ``ins`` / ``outs``: (name, C type) of the broadcast inputs and outputs;
+    ``raws``: (name, C type, is_output) of the whole-array parameters
+    (pointers, indexed by the user); ``layout``: "n" (strided n-d, byte
+    strides row per operand: inputs then outputs) or a tuple of "c"/"s"
+    per input (outputs contiguous; ``#pragma GCC ivdep`` unless a raw
+    output is written, whose indices the compiler cannot know).  ``i`` is
+    the flat index of the element in the (collapsed) iteration space: the
+    caller keeps C order when the body uses it.
+    ``typedefs``: (placeholder, C type) pairs, so the body may name T.
+    Entry: ``int cw_kernel(uintptr_t driver, int cost, ptrdiff_t n, int
+    ndim, const ptrdiff_t *shape, const ptrdiff_t *strides, char **p, char
+    **raw)``; the contiguous layout without raw parameters also exports
+    ``int cw_kernel_c(uintptr_t driver, int cost, ptrdiff_t n, char *p0,
+    ...)`` (inputs, then outputs)."""
+    nop, nraw = len(ins) + len(outs), len(raws)
+    src = _user_head(macros, name, preamble, typedefs=typedefs)
+    params = (["ptrdiff_t i", "ptrdiff_t n"] + [f"const {t} {nm}" for nm, t in ins]
+              + [f"{t} *cw_o_{nm}" for nm, t in outs]
+              + [f"{'' if o else 'const '}{t} *{nm}" for nm, t, o in raws])
+    load, store = _locals_in(outs)
+    src.add(f"static inline void cw_user({', '.join(params)})", "{", "    (void)i; (void)n;",
+            *load)
+    src.user(f"{name}.operation", body + ";")
+    src.add(*store, "}", "")
+    src.add("typedef __typeof__(&cw_parallel_run) drv_t;",
+            f"typedef struct {{ char *p[{max(nop, 1)}]; char *raw[{max(nraw, 1)}]; ptrdiff_t n;"
+            " const ptrdiff_t *shape; const ptrdiff_t *st; int ndim; } cw_ctx;")
+    rawargs = [f"({'' if o else 'const '}{t} *)c->raw[{k}]" for k, (nm, t, o) in enumerate(raws)]
+    nin = len(ins)
+    if layout == "n":
+        src.add("static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+                "    const cw_ctx *c = (const cw_ctx *)v;", "    const int nd = c->ndim;",
+                "    cw_iter it;", "    cw_iter_init(&it, nd, c->shape, lo, hi);",
+                "    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt)) {")
+        for k in range(nop):
+            src.add(f"        char *p{k} = c->p[{k}] + cw_iter_offset(&it, c->st + {k} * nd);",
+                    f"        const ptrdiff_t s{k} = c->st[{k} * nd + nd - 1];")
+        src.add("        for (ptrdiff_t j = 0; j < cnt; j++) {")
+        for k, (nm, t) in enumerate(ins + outs):
+            src.add(f"            {t} v{k}; memcpy(&v{k}, p{k} + j * s{k}, sizeof v{k});")
+        args = (["it.flat + j", "c->n"] + [f"v{k}" for k in range(nin)]
+                + [f"&v{k}" for k in range(nin, nop)] + rawargs)
+        src.add(f"            cw_user({', '.join(args)});")
+        for k in range(nin, nop):
+            src.add(f"            memcpy(p{k} + j * s{k}, &v{k}, sizeof v{k});")
+        src.add("        }", "    }", "}")
+    else:
+        src.add("CW_DISPATCH static void cw_loop(ptrdiff_t lo, ptrdiff_t hi, const cw_ctx *c)",
+                "{", "    const ptrdiff_t n = c->n;")
+        args = ["i", "n"] + _typed_inputs(src, ins, layout, "c->p", "", "i")
+        for k, (nm, t) in enumerate(outs, nin):
+            src.add(f"    {t} *v{k} = ({t} *)c->p[{k}];")
+            args.append(f"&v{k}[i]")
+        if not any(o for _, _, o in raws):
+            src.add("#pragma GCC ivdep")
+        src.add("    for (ptrdiff_t i = lo; i < hi; i++)",
+                f"        cw_user({', '.join(args + rawargs)});", "}",
+                "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)",
+                "{", "    cw_loop(lo, hi, (const cw_ctx *)v);", "}")
+    src.add("int cw_kernel(uintptr_t driver, int cost, ptrdiff_t n, int ndim,",
+            "              const ptrdiff_t *shape, const ptrdiff_t *st, char **p, char **raw)",
+            "{", "    cw_ctx c;",
+            f"    for (int k = 0; k < {nop}; k++) c.p[k] = p[k];",
+            f"    for (int k = 0; k < {nraw}; k++) c.raw[k] = raw[k];",
+            "    c.n = n; c.shape = shape; c.st = st; c.ndim = ndim;",
+            "    return ((drv_t)driver)(n, cost, cw_block, &c);", "}")
+    cdef = ("int cw_kernel(uintptr_t, int, ptrdiff_t, int, const ptrdiff_t *, "
+            "const ptrdiff_t *, char **, char **);")
+    if layout != "n" and not raws:
+        # the fast path's entry: every operand contiguous, pointers as arguments
+        ps = [f"char *p{k}" for k in range(nop)]
+        src.add("int cw_kernel_c(uintptr_t driver, int cost, ptrdiff_t n, "
+                f"{', '.join(ps)})", "{", "    cw_ctx c;",
+                *[f"    c.p[{k}] = p{k};" for k in range(nop)],
+                "    c.n = n;", "    return ((drv_t)driver)(n, cost, cw_block, &c);", "}")
+        cdef += f"\nint cw_kernel_c(uintptr_t, int, ptrdiff_t{', char *' * nop});"
+    return src.text(), cdef
+
+
+def user_reduction(name, macros, preamble, rtype, ins, outs, exprs, layout, typedefs=()):
+    """(C source, cdef) of a user reduction kernel on the fixed tree of
+    csrc/cw_rtree.h (the one of cw.sum: bitwise the same for any thread
+    count).
+
+    ``rtype``: the C type of the reduced values ``a``, ``b``; ``ins`` /
+    ``outs``: (name, C type); ``exprs``: the user's (map_expr, reduce_expr,
+    post_map_expr, identity); ``layout``: "n" (the reduced dimensions
+    strided n-d) or a tuple of "c"/"s" per input (one reduced dimension,
+    each input contiguous along it or broadcast).  Pointers list the inputs,
+    then the outputs; ``ost`` holds the byte strides over the ``ond`` kept
+    dimensions of each pointer, ``rst`` those over the ``nd`` reduced ones
+    of each input.  Entry: ``int cw_rkernel(uintptr_t tasks_driver,
+    ptrdiff_t block, int nt, int ond, const ptrdiff_t *oshape, const
+    ptrdiff_t *ost, int nd, const ptrdiff_t *rshape, const ptrdiff_t *rst,
+    char **p)``."""
+    map_e, red_e, post_e, ident = exprs
+    nin, nout = len(ins), len(outs)
+    nptr = nin + nout
+    src = _user_head(macros, name, preamble, ['#include "cw_rtree.h"'], typedefs)
+    src.add(f"typedef {rtype} cw_r;",
+            f"static inline cw_r cw_map({', '.join(f'const {t} {nm}' for nm, t in ins)})", "{",
+            *[f"    (void){nm};" for nm, _ in ins], "    return (cw_r)(")
+    src.user(f"{name}.map_expr", map_e + ");")
+    src.add("}", "static inline cw_r cw_red(const cw_r a, const cw_r b)", "{",
+            "    return (cw_r)(")
+    src.user(f"{name}.reduce_expr", red_e + ");")
+    src.add("}", "static inline cw_r cw_ident(void)", "{", "    return (cw_r)(")
+    src.user(f"{name}.identity", ident + ");")
+    load, store = _locals_in(outs)
+    src.add("}",
+            f"static inline void cw_post(const cw_r a, {', '.join(f'{t} *cw_o_{nm}' for nm, t in outs)})",
+            "{", "    (void)a;", *load)
+    src.user(f"{name}.post_map_expr", post_e + ";")
+    src.add(*store, "}", "CW_RT_COUNTER(cw_rc, cw_r, cw_red)",
+            "typedef __typeof__(&cw_parallel_tasks) tdrv_t;",
+            "typedef struct { tdrv_t drv; int nd; const ptrdiff_t *rshape, *rst; ptrdiff_t N, "
+            "task, ntasks; int ond; const ptrdiff_t *oshape, *ost; char *const *p; } cw_rctx;",
+            "/* One chunk: elements [a, a + cnt) of the reduced space from the",
+            " * inputs' base pointers, element k into lane (k - a) % CW_RT_LANES. */",
+            "static inline __attribute__((always_inline)) cw_r cw_chunk(const cw_rctx *c,"
+            " char *const *base, ptrdiff_t a, ptrdiff_t cnt)", "{", "    cw_r acc[CW_RT_LANES];",
+            "    for (int j = 0; j < CW_RT_LANES; j++) acc[j] = cw_ident();")
+    if layout == "n":
+        src.add("    const int nd = c->nd;",
+                "    cw_iter it;", "    cw_iter_init(&it, nd, c->rshape, a, a + cnt);",
+                "    int j = 0;",
+                "    for (ptrdiff_t run; (run = cw_iter_run(&it)) > 0; cw_iter_next(&it, run)) {")
+        for k in range(nin):
+            src.add(f"        const char *p{k} = base[{k}] + cw_iter_offset(&it, c->rst + {k} * nd);",
+                    f"        const ptrdiff_t s{k} = c->rst[{k} * nd + nd - 1];")
+        src.add("        for (ptrdiff_t e = 0; e < run; e++) {")
+        for k, (nm, t) in enumerate(ins):
+            src.add(f"            {t} v{k}; memcpy(&v{k}, p{k} + e * s{k}, sizeof v{k});")
+        src.add(f"            acc[j] = cw_red(acc[j], cw_map({', '.join(f'v{k}' for k in range(nin))}));",
+                "            if (++j == CW_RT_LANES) j = 0;", "        }", "    }")
+    else:
+        src.add("    (void)c;")
+        vals = _typed_inputs(src, ins, layout, "base", " + a", "i + j")
+        step = f"acc[j] = cw_red(acc[j], cw_map({', '.join(vals)}));"
+        src.add("    ptrdiff_t i = 0;",
+                "    if (cnt == CW_RT_CHUNK) {   /* full chunks: a constant trip count */",
+                "        for (; i < CW_RT_CHUNK; i += CW_RT_LANES)",
+                f"            for (int j = 0; j < CW_RT_LANES; j++) {step}", "    } else {",
+                "        for (; i + CW_RT_LANES <= cnt; i += CW_RT_LANES)",
+                f"            for (int j = 0; j < CW_RT_LANES; j++) {step}",
+                f"        for (int j = 0; i + j < cnt; j++) {step}", "    }")
+    src.add("    for (int w = CW_RT_LANES / 2; w; w /= 2)",
+            "        for (int j = 0; j < w; j++) acc[j] = cw_red(acc[j], acc[j + w]);",
+            "    return acc[0];", "}",
+            "/* Task t of one output: its chunks combined by the binary counter",
+            " * (dispatched: the lanes in AVX2 registers where the CPU has them). */",
+            "CW_DISPATCH static cw_r cw_task(const cw_rctx *c, char *const *base, ptrdiff_t t)",
+            "{",
+            "    ptrdiff_t lo = t * c->task, hi = lo + c->task < c->N ? lo + c->task : c->N;",
+            "    cw_rc_counter k;", "    k.d = 0;",
+            "    for (ptrdiff_t a = lo; a < hi; a += CW_RT_CHUNK)",
+            "        cw_rc_push(&k, cw_chunk(c, base, a, hi - a < CW_RT_CHUNK ? hi - a : CW_RT_CHUNK));",
+            "    return cw_rc_finish(&k);", "}",
+            "typedef struct { const cw_rctx *c; char *const *base; cw_r *parts; } cw_tctx;",
+            "static void cw_tasks_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+            "    const cw_tctx *t = (const cw_tctx *)v;",
+            "    for (ptrdiff_t k = lo; k < hi; k++) t->parts[k] = cw_task(t->c, t->base, k);", "}",
+            "/* One output's reduction: its tasks in parallel (parts) or in turn,",
+            " * combined in order by the counter -- the same value either way. */",
+            "static cw_r cw_reduce_one(const cw_rctx *c, char *const *base, int par, int *flags)",
+            "{", "    if (c->N == 0) return cw_ident();", "    cw_rc_counter k;", "    k.d = 0;",
+            "    if (par) {", "        cw_r parts[CW_RT_MAXTASKS];",
+            "        cw_tctx t = { c, base, parts };",
+            "        *flags |= c->drv(c->ntasks, c->task, cw_tasks_block, &t);",
+            "        for (ptrdiff_t q = 0; q < c->ntasks; q++) cw_rc_push(&k, parts[q]);",
+            "    } else {",
+            "        for (ptrdiff_t q = 0; q < c->ntasks; q++) cw_rc_push(&k, cw_task(c, base, q));",
+            "    }", "    return cw_rc_finish(&k);", "}",
+            "/* Outputs [lo, hi) in C order over the kept dimensions. */",
+            "static void cw_outputs(const cw_rctx *c, ptrdiff_t lo, ptrdiff_t hi, int par, int *flags)",
+            "{", f"    char *base[{nptr}];",
+            "    for (ptrdiff_t m = lo; m < hi; m++) {",
+            "        ptrdiff_t rem = m;",
+            f"        for (int k = 0; k < {nptr}; k++) base[k] = c->p[k];",
+            "        for (int d = c->ond - 1; d >= 0; d--) {",
+            "            ptrdiff_t q = rem % c->oshape[d];", "            rem /= c->oshape[d];",
+            f"            for (int k = 0; k < {nptr}; k++) base[k] += q * c->ost[k * c->ond + d];",
+            "        }",
+            "        cw_r r = cw_reduce_one(c, base, par, flags);",
+            *[f"        {t} y{k}; memcpy(&y{k}, base[{nin + k}], sizeof y{k});"
+              for k, (nm, t) in enumerate(outs)],
+            f"        cw_post(r, {', '.join(f'&y{k}' for k in range(nout))});",
+            *[f"        memcpy(base[{nin + k}], &y{k}, sizeof y{k});" for k in range(nout)],
+            "    }", "}",
+            "static void cw_outer_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+            "    int unused = 0;", "    cw_outputs((const cw_rctx *)v, lo, hi, 0, &unused);", "}",
+            "int cw_rkernel(uintptr_t tasks_driver, ptrdiff_t block, int nt, int ond,",
+            "               const ptrdiff_t *oshape, const ptrdiff_t *ost, int nd,",
+            "               const ptrdiff_t *rshape, const ptrdiff_t *rst, char **p)", "{",
+            "    cw_rctx c = { (tdrv_t)tasks_driver, nd, rshape, rst, 1, 0, 0, ond, oshape, ost, p };",
+            "    ptrdiff_t M = 1;",
+            "    for (int d = 0; d < ond; d++) M *= oshape[d];",
+            "    for (int d = 0; d < nd; d++) c.N *= rshape[d];",
+            "    if (M == 0) return 0;",
+            "    if (c.N) cw_rt_plan(c.N, block, &c.task, &c.ntasks);",
+            "    int flags = 0;",
+            "    if (M == 1 || (c.ntasks > 1 && M < 2 * (ptrdiff_t)nt))",
+            "        cw_outputs(&c, 0, M, 1, &flags);   /* few outputs: each in parallel */",
+            "    else",
+            "        flags = c.drv(M, c.N ? c.N : 1, cw_outer_block, &c);",
+            "    return flags;", "}")
+    cdef = ("int cw_rkernel(uintptr_t, ptrdiff_t, int, int, const ptrdiff_t *, const ptrdiff_t *, "
+            "int, const ptrdiff_t *, const ptrdiff_t *, char **);")
+    return src.text(), cdef

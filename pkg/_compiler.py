@@ -174,9 +174,11 @@ def _build(name, source, cdef, d, path, cc, cflags, ldflags, who):
             raise CompilerError(f"corewise.{who}: cannot run the C compiler {cc[0]!r} ({exc}); "
                                 f"{who} needs a C compiler at run time") from None
         if r.returncode:
-            head = (r.stderr or r.stdout).strip()[:2000]    # the first error
-            raise CompilerError(f"corewise.{who}: the C compiler failed on the generated "
-                                f"code (exit {r.returncode}):\n{head}")
+            diag = (r.stderr or r.stdout).strip()
+            exc = CompilerError(f"corewise.{who}: the C compiler failed on the generated "
+                                f"code (exit {r.returncode}):\n{diag[:2000]}")  # the first error
+            exc.diagnostic = diag   # all of it, for callers that pick the lines they need
+            raise exc
         os.replace(so_tmp, path)  # atomic: readers see the old file or the new one
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
