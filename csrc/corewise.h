@@ -232,3 +232,42 @@ int64_t cw_adapt_set_cold(int64_t ns); /* test hook: the pause after which a cal
                                          the previous one */
 int cw_set_thread_budget(int on);     /* 0 switches the budget off (benchmarks measure
                                          the rule that way); returns the previous state */
+
+/* ---- the NumPy loop adaptor: corewise.patch_numpy (csrc/patch.c, pkg/_patch.py) ----
+ * A slot stands for one legacy inner loop of one ufunc (one type signature).
+ * cw_patch_loop(slot) is the slot's replacement loop (NumPy's
+ * PyUFuncGenericFunction signature); it calls the slot's original loop
+ * directly below the slot's threshold, else on blocks of [0, n) from the
+ * corewise team (cw_dispatch), or directly where splitting could change
+ * the result (an output that aliases an operand with another step). */
+typedef enum {
+    CW_PATCH_SLOTS = 4096,   /* loops that can be replaced at once */
+    CW_PATCH_MAXARGS = 16    /* operands of a loop (inputs + outputs) */
+} cw_patch_limits;
+
+typedef enum {
+    CW_PATCH_ELEMENTWISE = 0,
+    CW_PATCH_REDUCIBLE = 1   /* nin 2, nout 1, one exact associative type (integer
+                                add/multiply, min/max, bitwise, logical): a
+                                reduction (out aliases in1, step 0) may be split */
+} cw_patch_kind;
+
+void *cw_patch_loop(int slot);
+/* Installs slot's loop in ufunc (a PyUFuncObject *) for the type signature
+ * sig (NumPy type numbers, nin + nout of them) through NumPy's
+ * PyUFunc_ReplaceLoopBySignature (the address `replace`); the loop it
+ * displaced becomes the slot's original.  itemsizes: bytes per element of
+ * each operand.  Returns 0; -1 when the ufunc has no loop for sig; -2 when
+ * its entry holds no loop (NULL, left so); or a cw_status. */
+int cw_patch_install(int slot, void *replace, void *ufunc, const int *sig,
+                     int nin, int nout, const ptrdiff_t *itemsizes, int kind,
+                     ptrdiff_t min_elements);
+/* Puts the slot's original back (0; -1: not found; 1: the ufunc's loop was no
+ * longer this slot's, and was left as it was).  The slot keeps its original,
+ * so that calls still inside the replacement finish correctly. */
+int cw_patch_remove(int slot, void *replace, void *ufunc, const int *sig);
+/* Address of the slot's original loop (NULL: never installed). */
+void *cw_patch_original(int slot);
+/* Calls of replacement loops that took a parallel path (any slot, any thread;
+ * tests and the self-check of patch_numpy); reset -> 0. */
+int64_t cw_patch_parallel_calls(int reset);

@@ -14,6 +14,7 @@ from ._ufunc import FUNCTIONS as _FUNCTIONS
 from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions
+from ._patch import is_numpy_patched, patch_numpy, patched_numpy, unpatch_numpy
 
 globals().update(_FUNCTIONS)
 globals().update(_REDUCTIONS)
@@ -27,4 +28,6 @@ evaluate_functions = _evaluate_functions()
 __all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
            "get_num_threads", "info", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
-           *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress"]
+           *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress",
+           # NumPy itself parallel (pkg/_patch.py)
+           "patch_numpy", "unpatch_numpy", "patched_numpy", "is_numpy_patched"]
