@@ -252,20 +252,18 @@ typedef enum {
                                 reduction (out aliases in1, step 0) may be split */
 } cw_patch_kind;
 
+/* The slot's replacement loop (NumPy's PyUFuncGenericFunction type). */
 void *cw_patch_loop(int slot);
-/* Installs slot's loop in ufunc (a PyUFuncObject *) for the type signature
- * sig (NumPy type numbers, nin + nout of them) through NumPy's
- * PyUFunc_ReplaceLoopBySignature (the address `replace`); the loop it
- * displaced becomes the slot's original.  itemsizes: bytes per element of
- * each operand.  Returns 0; -1 when the ufunc has no loop for sig; -2 when
- * its entry holds no loop (NULL, left so); or a cw_status. */
-int cw_patch_install(int slot, void *replace, void *ufunc, const int *sig,
-                     int nin, int nout, const ptrdiff_t *itemsizes, int kind,
+/* Describes the loop a slot stands for, before it goes into a ufunc:
+ * nin + nout operands of itemsizes bytes, kind (cw_patch_kind), serial
+ * threshold in elements.  May be called again on a live slot (a new
+ * threshold). */
+int cw_patch_prepare(int slot, int nin, int nout, const ptrdiff_t *itemsizes, int kind,
                      ptrdiff_t min_elements);
-/* Puts the slot's original back (0; -1: not found; 1: the ufunc's loop was no
- * longer this slot's, and was left as it was).  The slot keeps its original,
- * so that calls still inside the replacement finish correctly. */
-int cw_patch_remove(int slot, void *replace, void *ufunc, const int *sig);
+/* The loop the slot's replacement displaced in the ufunc: the one it calls.
+ * Kept after unpatching, so that calls still inside the replacement finish
+ * correctly. */
+int cw_patch_set_original(int slot, void *orig);
 /* Address of the slot's original loop (NULL: never installed). */
 void *cw_patch_original(int slot);
 /* Calls of replacement loops that took a parallel path (any slot, any thread;

@@ -25,9 +25,10 @@
  * have seen unpatched.
  *
  * No NumPy header is needed: the loop type is declared here (npy_intp is
- * ptrdiff_t on every platform corewise builds for), and NumPy's
- * ReplaceLoopBySignature is reached by address, found by the Python side in
- * NumPy's _UFUNC_API capsule.  Threading NumPy by wrapping its inner
+ * ptrdiff_t on every platform corewise builds for); the Python side swaps
+ * the table entries with NumPy's PyUFunc_ReplaceLoopBySignature, called
+ * with the GIL held (NumPy main's version uses the Python API), and hands
+ * the displaced loop to cw_patch_set_original.  Threading NumPy by wrapping its inner
  * loops is the idea of Quansight's pnumpy (2020); the code here is
  * corewise's own. */
 #include <fenv.h>
@@ -36,8 +37,6 @@
 
 typedef void (*cw_np_loop)(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
                            void *data);
-typedef int (*cw_np_replace)(void *ufunc, cw_np_loop newfunc, const int *sig,
-                             cw_np_loop *oldfunc);
 
 typedef struct {
     cw_np_loop orig;              /* NumPy's loop (atomic: set after the swap) */
@@ -179,8 +178,8 @@ __attribute__((noinline)) static void patched_slow(cw_slot *s, char **args, cons
                                                    const ptrdiff_t *steps, void *data)
 {
     cw_np_loop f;
-    /* a call that entered between NumPy's swap and cw_patch_install storing
-     * the original (nanoseconds; the installing thread does nothing else) */
+    /* a call that entered between NumPy's swap and cw_patch_set_original
+     * (the installing thread calls it next) */
     while (!(f = __atomic_load_n(&s->orig, __ATOMIC_ACQUIRE)))
         ;
     ptrdiff_t n = dims[0];
@@ -242,14 +241,13 @@ void *cw_patch_original(int slot)
            ? (void *)__atomic_load_n(&cw_slots[slot].orig, __ATOMIC_ACQUIRE) : NULL;
 }
 
-int cw_patch_install(int slot, void *replace, void *ufunc, const int *sig,
-                     int nin, int nout, const ptrdiff_t *itemsizes, int kind,
+int cw_patch_prepare(int slot, int nin, int nout, const ptrdiff_t *itemsizes, int kind,
                      ptrdiff_t min_elements)
 {
     if (slot < 0 || slot >= CW_PATCH_SLOTS || nin < 1 || nout < 1
         || nin + nout > CW_PATCH_MAXARGS)
         return CW_EOP;
-    if (!replace || !ufunc || !sig || !itemsizes)
+    if (!itemsizes)
         return CW_ENULL;
     cw_slot *s = &cw_slots[slot];
     s->nin = nin;
@@ -258,32 +256,15 @@ int cw_patch_install(int slot, void *replace, void *ufunc, const int *sig,
     for (int i = 0; i < s->nargs; i++)
         s->itemsize[i] = itemsizes[i] > 0 ? itemsizes[i] : 1;
     __atomic_store_n(&s->min, min_elements > 1 ? min_elements : 1, __ATOMIC_RELAXED);
-    cw_np_loop old = NULL;
-    if (((cw_np_replace)replace)(ufunc, cw_trampolines[slot], sig, &old) < 0)
-        return -1;
-    if (old == cw_trampolines[slot])  /* already installed: keep its original */
-        return 0;
-    if (!old) {  /* a table entry without a legacy loop: put the NULL back */
-        ((cw_np_replace)replace)(ufunc, NULL, sig, &old);
-        return -2;
-    }
-    __atomic_store_n(&s->orig, old, __ATOMIC_RELEASE);
-    return 0;
+    return CW_OK;
 }
 
-int cw_patch_remove(int slot, void *replace, void *ufunc, const int *sig)
+int cw_patch_set_original(int slot, void *orig)
 {
     if (slot < 0 || slot >= CW_PATCH_SLOTS)
         return CW_EOP;
-    cw_np_loop orig = __atomic_load_n(&cw_slots[slot].orig, __ATOMIC_ACQUIRE), old = NULL;
-    if (!orig || !replace || !ufunc || !sig)
+    if (!orig)
         return CW_ENULL;
-    if (((cw_np_replace)replace)(ufunc, orig, sig, &old) < 0)
-        return -1;
-    if (old != cw_trampolines[slot]) {
-        /* someone replaced our loop after us: leave theirs in place */
-        ((cw_np_replace)replace)(ufunc, old, sig, &old);
-        return 1;
-    }
-    return 0;
+    __atomic_store_n(&cw_slots[slot].orig, (cw_np_loop)orig, __ATOMIC_RELEASE);
+    return CW_OK;
 }

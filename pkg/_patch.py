@@ -81,11 +81,25 @@ def _replace_address():
     table = get(capsule, None)
     if not table:
         raise _fail("NumPy's _UFUNC_API capsule holds no table")
-    address = ffi.cast("void **", table)[index]
-    if address == ffi.NULL:
+    address = ctypes.cast(table, ctypes.POINTER(ctypes.c_void_p))[index]
+    if not address:
         raise _fail(f"slot {index} of NumPy's ufunc API table is empty")
-    _api["replace"] = address
-    return address
+    # int (PyUFuncObject *, PyUFuncGenericFunction, const int *, PyUFuncGenericFunction *),
+    # called with the GIL held (PYFUNCTYPE): NumPy main's version builds Python
+    # objects, and reports a failure as a Python exception, which ctypes raises
+    replace = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                                ctypes.POINTER(ctypes.c_int),
+                                ctypes.POINTER(ctypes.c_void_p))(address)
+    _api["replace"] = replace
+    return replace
+
+
+def _swap(replace, u, sig, new):
+    """Puts loop address `new` in u's table entry for sig: (rc, displaced address)."""
+    import ctypes
+    old = ctypes.c_void_p()
+    rc = replace(id(u), new, (ctypes.c_int * len(sig))(*sig), ctypes.byref(old))
+    return rc, old.value
 
 
 def _replace_index():
@@ -188,20 +202,32 @@ def _slot(u, sig):
 
 
 def _install(replace, u, sig, sizes, red, minimum):
+    """Slot of (u, sig) described and put in u's table; False when u has no
+    legacy loop for sig (no entry, or an empty one)."""
     slot = _slot(u, sig)
-    rc = lib.cw_patch_install(slot, replace, ffi.cast("void *", id(u)), ffi.new("int[]", sig),
-                              u.nin, u.nout, ffi.new("ptrdiff_t[]", sizes),
+    rc = lib.cw_patch_prepare(slot, u.nin, u.nout, ffi.new("ptrdiff_t[]", sizes),
                               lib.CW_PATCH_REDUCIBLE if red else lib.CW_PATCH_ELEMENTWISE, minimum)
-    if rc == 0:
-        _installed[slot] = (u, sig, sizes, red, minimum)
-    elif rc > 0:
-        raise _fail(f"internal error {rc} patching {u.__name__}")
-    return rc == 0
+    if rc:
+        raise _fail(f"internal error {rc} preparing a loop of {u.__name__}")
+    mine = int(ffi.cast("uintptr_t", lib.cw_patch_loop(slot)))
+    rc, old = _swap(replace, u, sig, mine)
+    if rc < 0:
+        return False
+    if old is None:          # an entry without a legacy loop: leave it empty
+        _swap(replace, u, sig, None)
+        return False
+    if old != mine:
+        lib.cw_patch_set_original(slot, ffi.cast("void *", old))
+    _installed[slot] = (u, sig, sizes, red, minimum)
+    return True
 
 
 def _remove(replace, slot):
     u, sig = _installed.pop(slot)[:2]
-    lib.cw_patch_remove(slot, replace, ffi.cast("void *", id(u)), ffi.new("int[]", sig))
+    orig = int(ffi.cast("uintptr_t", lib.cw_patch_original(slot)))
+    rc, old = _swap(replace, u, sig, orig)
+    if rc == 0 and old != int(ffi.cast("uintptr_t", lib.cw_patch_loop(slot))):
+        _swap(replace, u, sig, old)   # replaced by someone else after us: theirs stays
 
 
 def _self_check(replace):
