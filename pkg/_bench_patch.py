@@ -18,37 +18,17 @@ both alike); the figure is the median over the repeats.  Cases:
                         note when it is not installed)
 """
 import statistics
-import time
 
 import numpy as np
 
+from ._bench import _calibrate, _once as _time
 from ._lib import ffi, lib
-
-
-def _per_call(fn, min_time):
-    fn()
-    number, t = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= min_time:
-            return number
-        number *= 2 if t <= 0 else max(2, min(10, int(min_time / t * 1.2) + 1))
-
-
-def _time(fn, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
 
 
 def patched_vs_unpatched(fn, repeats, min_time=0.05):
     """(unpatched, patched) median seconds per call of fn, interleaved."""
     import corewise as cw
-    number = _per_call(fn, min_time)
+    number = _calibrate(fn, min_time)
     un, pa = [], []
     for _ in range(repeats):
         un.append(_time(fn, number))

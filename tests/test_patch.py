@@ -493,3 +493,23 @@ def test_refused_clearly_elsewhere(monkeypatch):
     with pytest.raises(RuntimeError, match="needs CPython; on pypy"):
         cw.patch_numpy()
     assert not cw.is_numpy_patched()
+
+
+@cpython_only
+def test_bench_patch_quick():
+    """`bench --patch` runs every case patched and unpatched."""
+    import json
+    r = subprocess.run([sys.executable, "-m", "corewise", "bench", "--patch", "--quick", "--json",
+                        "--threads", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = [row for row in json.loads(r.stdout)["rows"] if row["case"].startswith("patch ")]
+    cases = {row["case"] for row in rows if "median_us" in row}
+    for need in ("patch np.sqrt 16384-float64", "patch np.tanh 16384-float32",
+                 "patch a + b 65536 out=", "patch np.abs 16384 complex128",
+                 "patch f32 + f64 -> f64", "patch np.sqrt 100"):
+        assert need in cases
+    for case in cases:
+        impls = {row["impl"] for row in rows if row["case"] == case}
+        assert {"numpy", "numpy patched"} <= impls
+    assert all(row["speedup_vs_numpy"] > 0 for row in rows if row["impl"] == "numpy patched")
+    assert any(row["impl"] == "copy-roof" for row in rows)
