@@ -22,6 +22,7 @@ from hypothesis import given, strategies as st
 import corewise as cw
 from corewise._lib import lib
 from corewise._patch import _loops, _numpy_ufuncs
+from hardening_util import child_env
 
 CPYTHON = sys.implementation.name == "cpython"
 cpython_only = pytest.mark.skipif(not CPYTHON, reason="patch_numpy needs CPython")
@@ -122,6 +123,19 @@ def test_parallel_path_taken(threads):
         np.sqrt(x)
         assert lib.cw_patch_parallel_calls(0) > before
         assert lib.cw_last_team_size() == threads
+
+
+@cpython_only
+def test_threadpoolctl_limits_the_team():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    x = np.linspace(0, 1, 100_000)
+    with cw.patched_numpy(min_elements=1):
+        with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+            np.sqrt(x)
+            assert lib.cw_last_team_size() == 1
+        cw.set_num_threads(2)
+        np.sqrt(x)
+        assert lib.cw_last_team_size() == 2
 
 
 LAYOUT_FUNCS = [
@@ -403,7 +417,7 @@ def test_children(method, tmp_path):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     r = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, env=child_env())
     assert r.returncode == 0, r.stderr
 
 
@@ -459,7 +473,7 @@ def test_never_threaded_loops():
 
 def _run_cli(args, cwd):
     return subprocess.run([sys.executable, "-m", "corewise", "run", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=child_env())
 
 
 @cpython_only
@@ -500,7 +514,8 @@ def test_bench_patch_quick():
     """`bench --patch` runs every case patched and unpatched."""
     import json
     r = subprocess.run([sys.executable, "-m", "corewise", "bench", "--patch", "--quick", "--json",
-                        "--threads", "1"], capture_output=True, text=True, timeout=300)
+                        "--threads", "1"], capture_output=True, text=True, timeout=300,
+                       env=child_env())
     assert r.returncode == 0, r.stderr
     rows = [row for row in json.loads(r.stdout)["rows"] if row["case"].startswith("patch ")]
     cases = {row["case"] for row in rows if "median_us" in row}
