@@ -528,3 +528,20 @@ def test_bench_patch_quick():
         assert {"numpy", "numpy patched"} <= impls
     assert all(row["speedup_vs_numpy"] > 0 for row in rows if row["impl"] == "numpy patched")
     assert any(row["impl"] == "copy-roof" for row in rows)
+
+
+@cpython_only
+@pytest.mark.parametrize("header", [None, "/* no such declaration */\n"])
+def test_refused_without_numpy_header(header, tmp_path, monkeypatch):
+    """A NumPy whose __ufunc_api.h is missing or lacks the known
+    PyUFunc_ReplaceLoopBySignature: RuntimeError naming it, nothing patched."""
+    from corewise import _patch
+    (tmp_path / "numpy").mkdir()
+    if header is not None:
+        (tmp_path / "numpy" / "__ufunc_api.h").write_text(header)
+    monkeypatch.setattr(_patch, "_api", {})
+    monkeypatch.setattr(np, "get_include", lambda: str(tmp_path))
+    match = "cannot read NumPy's" if header is None else "declares no PyUFunc_ReplaceLoopBySignature"
+    with pytest.raises(RuntimeError, match=match):
+        cw.patch_numpy()
+    assert not cw.is_numpy_patched()
