@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 JOBS ?= auto
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run build-check
+.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run build-check numpy-tests
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -20,6 +20,11 @@ test: install
 
 info: install
 	$(BIN)/python -m corewise info
+
+# NumPy's own ufunc tests with every loop patched (corewise.patch_numpy,
+# min_elements=1) and unpatched: the outcomes must be the same test for test
+numpy-tests: install
+	$(BIN)/python tools/numpy_suite.py -n $(JOBS)
 
 # the PEP 517 build (pip wheel, verbose) must print no setuptools
 # deprecation or backend warning

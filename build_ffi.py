@@ -74,7 +74,8 @@ ffibuilder.set_source(
     '#include "corewise.h"\n'
     f"const char *cw_version(void) {{ return {json.dumps(_version())}; }}\n"
     f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
-    sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/adapt.c", f"{CSRC}/reduce.c", f"{CSRC}/vtanhf.c"],
+    sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/adapt.c", f"{CSRC}/reduce.c", f"{CSRC}/vtanhf.c",
+             f"{CSRC}/patch.c"],
     include_dirs=[CSRC],
     depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_tanhf.h", "cw_rtree.h", "ops.def", "reduce.c")],
     define_macros=macros,

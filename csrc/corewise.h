@@ -243,3 +243,40 @@ int64_t cw_adapt_set_cold(int64_t ns); /* test hook: the pause after which a cal
                                          the previous one */
 int cw_set_thread_budget(int on);     /* 0 switches the budget off (benchmarks measure
                                          the rule that way); returns the previous state */
+
+/* ---- the NumPy loop adaptor: corewise.patch_numpy (csrc/patch.c, pkg/_patch.py) ----
+ * A slot stands for one legacy inner loop of one ufunc (one type signature).
+ * cw_patch_loop(slot) is the slot's replacement loop (NumPy's
+ * PyUFuncGenericFunction signature); it calls the slot's original loop
+ * directly below the slot's threshold, else on blocks of [0, n) from the
+ * corewise team (cw_dispatch), or directly where splitting could change
+ * the result (an output that aliases an operand with another step). */
+typedef enum {
+    CW_PATCH_SLOTS = 4096,   /* loops that can be replaced at once */
+    CW_PATCH_MAXARGS = 16    /* operands of a loop (inputs + outputs) */
+} cw_patch_limits;
+
+typedef enum {
+    CW_PATCH_ELEMENTWISE = 0,
+    CW_PATCH_REDUCIBLE = 1   /* nin 2, nout 1, one exact associative type (integer
+                                add/multiply, min/max, bitwise, logical): a
+                                reduction (out aliases in1, step 0) may be split */
+} cw_patch_kind;
+
+/* The slot's replacement loop (NumPy's PyUFuncGenericFunction type). */
+void *cw_patch_loop(int slot);
+/* Describes the loop a slot stands for, before it goes into a ufunc:
+ * nin + nout operands of itemsizes bytes, kind (cw_patch_kind), serial
+ * threshold in elements.  May be called again on a live slot (a new
+ * threshold). */
+int cw_patch_prepare(int slot, int nin, int nout, const ptrdiff_t *itemsizes, int kind,
+                     ptrdiff_t min_elements);
+/* The loop the slot's replacement displaced in the ufunc: the one it calls.
+ * Kept after unpatching, so that calls still inside the replacement finish
+ * correctly. */
+int cw_patch_set_original(int slot, void *orig);
+/* Address of the slot's original loop (NULL: never installed). */
+void *cw_patch_original(int slot);
+/* Calls of replacement loops that took a parallel path (any slot, any thread;
+ * tests and the self-check of patch_numpy); reset -> 0. */
+int64_t cw_patch_parallel_calls(int reset);

@@ -17,6 +17,8 @@
  * the CW_FPE_* flags the blocks raised. */
 typedef void (*cw_block_fn)(ptrdiff_t lo, ptrdiff_t hi, void *ctx);
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx);
+/* The same with the serial threshold in elements instead of a cost. */
+int cw_parallel_run_thr(ptrdiff_t n, ptrdiff_t thr, cw_block_fn fn, void *ctx);
 
 /* Run fn(t, t + 1, ctx) for each task t of a fixed list, statically
  * scheduled over the threads (serial below the threshold, counted as

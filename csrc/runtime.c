@@ -265,7 +265,7 @@ static int team_member(cw_team_work *w, int t)
 }
 
 /* The one entry of every parallel path: fn over [0, units) for work of n
- * elements at relative cost `cost`.  Here, and only here, it is decided
+ * elements under serial threshold `thr` (threshold_for_cost).  Here, and only here, it is decided
  * whether the call runs serially (below the serial threshold, one thread
  * requested, inside a parallel region, or a grant of 1 from the nested-use
  * budget) and how many threads its team has: team_size() capped by
@@ -274,10 +274,10 @@ static int team_member(cw_team_work *w, int t)
  * (cw_reserve).  A serial run is still counted in the budget once the call
  * asked for a team.  Every team marks the pool live, so the fork hook
  * releases it.  Returns the CW_FPE_* flags the blocks raised. */
-static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
+static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, ptrdiff_t thr, int split,
                        cw_block_fn fn, void *ctx)
 {
-    int nt = team_size(n, threshold_for_cost(cost));
+    int nt = team_size(n, thr);
     if (split == CW_SPLIT_TASKS && nt > units)
         nt = (int)units;
     if (nt <= 1)
@@ -324,7 +324,14 @@ static int cw_dispatch(ptrdiff_t units, ptrdiff_t n, int cost, int split,
 
 int cw_parallel_run(ptrdiff_t n, int cost, cw_block_fn fn, void *ctx)
 {
-    return cw_dispatch(n, n, cost, CW_SPLIT_BLOCKS, fn, ctx);
+    return cw_dispatch(n, n, threshold_for_cost(cost), CW_SPLIT_BLOCKS, fn, ctx);
+}
+
+/* As cw_parallel_run, with the serial threshold given in elements (the
+ * NumPy loop adaptor, csrc/patch.c: patch_numpy(min_elements=N)). */
+int cw_parallel_run_thr(ptrdiff_t n, ptrdiff_t thr, cw_block_fn fn, void *ctx)
+{
+    return cw_dispatch(n, n, thr > 1 ? thr : 1, CW_SPLIT_BLOCKS, fn, ctx);
 }
 
 /* A fixed list of ntasks tasks of about task_elems elements each, counted
@@ -336,7 +343,7 @@ int cw_parallel_tasks(ptrdiff_t ntasks, ptrdiff_t task_elems, cw_block_fn fn, vo
     if (ntasks <= 0)
         return 0;
     ptrdiff_t n = task_elems > PTRDIFF_MAX / ntasks ? PTRDIFF_MAX : ntasks * task_elems;
-    return cw_dispatch(ntasks, n, 1, CW_SPLIT_TASKS, fn, ctx);
+    return cw_dispatch(ntasks, n, threshold_for_cost(1), CW_SPLIT_TASKS, fn, ctx);
 }
 
 /* ---- the roof: parallel copy ---------------------------------------------------- */

@@ -15,6 +15,7 @@ from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions
 from ._kernels import CompileError, ElementwiseKernel, ReductionKernel
+from ._patch import is_numpy_patched, patch_numpy, patched_numpy, unpatch_numpy
 
 globals().update(_FUNCTIONS)
 globals().update(_REDUCTIONS)
@@ -25,7 +26,11 @@ functions = tuple(_FUNCTIONS)
 #: Function names corewise.evaluate accepts (where + the table's functions).
 evaluate_functions = _evaluate_functions()
 
-__all__ = ["__version__", "CompileError", "ElementwiseKernel", "ReductionKernel", "evaluate", "evaluate_functions", "functions", "get_adaptive",
+__all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
            "get_num_threads", "info", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
-           *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress"]
+           *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress",
+           # NumPy itself parallel (pkg/_patch.py)
+           "patch_numpy", "unpatch_numpy", "patched_numpy", "is_numpy_patched",
+           # user kernels (pkg/_kernels.py)
+           "CompileError", "ElementwiseKernel", "ReductionKernel"]

@@ -1,10 +1,14 @@
-"""``python -m corewise info|bench|eval``."""
+"""``python -m corewise info|bench|eval|run``."""
 import argparse
 import json
 import sys
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:  # the program's own arguments are not ours to parse
+        from ._run import main as run_main
+        return run_main(argv[1:])
     p = argparse.ArgumentParser(prog="python -m corewise",
                                 description="corewise command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -13,6 +17,8 @@ def main(argv=None):
     pb = sub.add_parser("bench", help="benchmarks against NumPy and the memory roof")
     from ._bench import add_arguments
     add_arguments(pb)
+    sub.add_parser("run", help="run a script (or -m module) with NumPy patched: "
+                              "python -m corewise run script.py [args...]")
     pe = sub.add_parser("eval", help="evaluate an expression over .npy files (memory-mapped, chunked)",
                         description="Evaluate an element-wise expression (corewise.evaluate's "
                                     "syntax) over .npy files, e.g. "

@@ -35,6 +35,8 @@ Cases
   --contention, --plot   see _bench_contention.py: k busy processes, 8 Python
                  threads at once, the switch when load starts and stops; the
                  speed-up-against-size picture
+  --patch        see _bench_patch.py: unchanged NumPy code (and pandas) with
+                 corewise.patch_numpy() against unpatched, interleaved
 """
 import json
 import statistics
@@ -94,6 +96,9 @@ def add_arguments(p):
                         "(default 0 .. cores)")
     p.add_argument("--pythreads", type=int, default=8,
                    help="Python threads calling at once in --contention (default 8)")
+    p.add_argument("--patch", action="store_true",
+                   help="also run unchanged NumPy code patched (corewise.patch_numpy) "
+                        "against unpatched (_bench_patch.py)")
     p.add_argument("--plot", metavar="FILE.png", default=None,
                    help="also draw speed-up over NumPy against size, quiet and beside a "
                         "busy process, into FILE.png (needs matplotlib: the plot extra)")
@@ -500,6 +505,9 @@ def run(args):
     if args.contention or args.plot:
         from . import _bench_contention
         _bench_contention.run(args, rows)
+    if args.patch:
+        from . import _bench_patch
+        _bench_patch.run(args, rows)
     if args.json:
         print(json.dumps({"info": _info.info(), "clock": "cpu" if args.cpu_time else "wall",
                           "rows": rows}, indent=1))
