@@ -128,6 +128,7 @@ def test_usage_error_exit_2():
     assert r.returncode == 2 and "--out" in r.stderr
 
 
+@pytest.mark.needs_compiler
 def test_bench_evaluate_quick_json():
     import json
     r = subprocess.run([sys.executable, "-m", "corewise", "bench", "--quick", "--json",
