@@ -6,7 +6,7 @@
  * cache-sized blocks, the method of numexpr's virtual machine (numexpr's
  * interpreter.cpp, read for the idea; no code copied): the flat iteration
  * space is cut into blocks of `block` elements; the parallel driver
- * (cw_parallel_tasks, runtime.c) hands whole blocks to the threads; for one
+ * (cw_parallel_run, runtime.c) hands runs of whole blocks to the threads; for one
  * block every instruction runs its loop over the block's elements, reading
  * and writing registers of `block` elements that stay in the cache, so no
  * temporary has the size of the array.
@@ -317,6 +317,10 @@ static void cw_i_block(ptrdiff_t t0, ptrdiff_t t1, void *v)
     for (int k = 0; k < c->nregs; k++)
         reg[k] = scratch + (ptrdiff_t)k * rb;
     char *outbuf = scratch + (ptrdiff_t)c->nregs * rb;
+    /* size-1 operands: broadcast once (an input register is never written) */
+    for (int k = 0; k < c->nin; k++)
+        if (c->kind[k] == CW_I_SCALAR)
+            cw_i_fill(reg[k], c->base[k], c->block, c->isz[k]);
     for (ptrdiff_t t = t0; t < t1; t++) {
         ptrdiff_t lo = t * c->block, hi = lo + c->block;
         if (hi > c->n)
@@ -326,9 +330,7 @@ static void cw_i_block(ptrdiff_t t0, ptrdiff_t t1, void *v)
         for (int k = 0; k < c->nin; k++) {
             if (c->kind[k] == CW_I_CONTIG)
                 reg[k] = c->base[k] + lo * c->isz[k];
-            else if (c->kind[k] == CW_I_SCALAR)
-                cw_i_fill(reg[k] = scratch + (ptrdiff_t)k * rb, c->base[k], m, c->isz[k]);
-            else
+            else if (c->kind[k] == CW_I_STRIDED)
                 strided = 1;
         }
         if (strided)
@@ -386,7 +388,12 @@ int cw_interp(const int32_t *prog, int ninstr, int nregs, int nin, ptrdiff_t blo
             return CW_EDTYPE;
     }
     cw_i_ctx c = { prog, ninstr, nregs, nin, ndim, block, n, kind, isz, base, shape, strides, 0 };
+    /* the driver splits [0, nblocks) into chunks of whole blocks; the cost
+     * per unit (a block) puts the serial threshold where it is for the
+     * JIT's loop of the same cost */
     ptrdiff_t nblocks = (n + block - 1) / block;
-    rc = cw_parallel_tasks(nblocks, block * (cost > 0 ? cost : 1), cw_i_block, &c);
+    ptrdiff_t unit_cost = block * (cost > 0 ? cost : 1);
+    rc = cw_parallel_run(nblocks, unit_cost < INT32_MAX ? (int)unit_cost : INT32_MAX,
+                         cw_i_block, &c);
     return rc | (c.err ? CW_EINTPOW : 0);
 }

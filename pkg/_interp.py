@@ -26,12 +26,13 @@ from ._errors import check
 from ._layout import addr, collapse
 from ._lib import ffi, lib
 
-# Elements per block: 1024 (8 KiB a register at 8 bytes an element; a whole
-# expression's registers stay in L2).  Fewer when a program has many
+# Elements per block: 256 (2 KiB a register at 8 bytes an element: a short
+# expression's registers stay in L1; 1024 and 4096 were slower, `bench
+# --evaluate`).  Fewer when a program has many
 # registers: one thread's buffers together hold at most _MAX_SCRATCH
 # elements (csrc/interp.c, on the thread's stack).  Tests lower BLOCK to
 # get many blocks from small arrays.
-BLOCK = 1024
+BLOCK = 256
 _MAX_SCRATCH = 32768
 _MAX_REGS = 2048
 _KIND = {"c": 0, "s": 1, "n": 2}
