@@ -518,14 +518,15 @@ _ndarray = np.ndarray
 
 
 def _plan(p, sig):
-    key = (p.text, sig)
+    # no compiler (or COREWISE_EVAL=interp): the block interpreter (_interp)
+    interp = _interp.use_interp()
+    key = (p.text, sig, interp)
     plan = _plans.get(key)
     if plan is None:
         plan = Plan(p, sig)
         plan.slot_idx = tuple(p.names.index(name) for name, _, _ in plan.slots)
         plan.fast = None
-        # no compiler (or COREWISE_EVAL=interp): the block interpreter (_interp)
-        plan.interp = _interp.use_interp()
+        plan.interp = interp
         if plan.slots and not any(weak for _, _, weak in plan.slots):
             plan.fast = _interp_fast_call(plan) if plan.interp else _fast_call(plan)
         if len(_plans) >= _CACHE_MAX:
@@ -676,9 +677,14 @@ def _fast_call(plan):
 
 
 def _interp_fast_call(plan):
+    run, flat = _interp.run, _interp.run_contiguous
+
     def call(shape, arrays, y):
         if y.size:
-            _interp.run(plan, arrays, y, shape, y.size)
+            if any(a.size == 1 for a in arrays):  # a size-1 array is a scalar layout
+                run(plan, arrays, y, shape, y.size)
+            else:
+                flat(plan, arrays, y)
         return 0
     return call
 

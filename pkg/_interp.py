@@ -131,6 +131,7 @@ class Program:
         self.ninstr = len(self.code)
         self.block = self._block()
         self.cost = plan.cost
+        self.flat = None     # run_contiguous's per-program state
 
     def _block(self):
         b = min(BLOCK, _MAX_SCRATCH // (self.nregs + 1))
@@ -190,6 +191,27 @@ def _contiguous_strides(shape, itemsize):
         st.append(acc)
         acc *= n
     return st[::-1]
+
+
+def run_contiguous(plan, arrays, y):
+    """The fast path: ``arrays`` C-contiguous of the result's shape, ``y``
+    the C-contiguous result (no size-1 array: the caller checks)."""
+    prog = program(plan, y.dtype)
+    st = prog.flat
+    if st is None:
+        nops = len(arrays) + len(prog.consts)
+        st = prog.flat = (ffi.new("int32_t[]", [0] * len(arrays) + [1] * len(prog.consts) + [0]),
+                          ffi.new("int32_t[]", [a.itemsize for a in arrays] +
+                                  [c.itemsize for c in prog.consts] + [y.itemsize]),
+                          [ffi.from_buffer(c) for c in prog.consts], nops)
+    kinds, isz, consts, nops = st
+    fb = ffi.from_buffer
+    n = y.size
+    rc = lib.cw_interp(prog.prog, prog.ninstr, prog.nregs, prog.nin, prog.block, kinds, isz,
+                       ffi.new("char *[]", [fb(a) for a in arrays] + consts + [fb(y)]),
+                       1, ffi.new("ptrdiff_t[]", [n]), ffi.NULL, prog.cost)
+    if rc:
+        check(rc, "evaluate")
 
 
 def run(plan, arrays, target, shape, n):
