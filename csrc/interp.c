@@ -15,7 +15,8 @@
  * (pkg/_evaluate.py, Plan), one loop each, with the same element code:
  * casts between the 11 dtypes, C's arithmetic with wrap-around (written in
  * unsigned arithmetic, the same bits as the JIT's -fwrapv), the quiet float
- * comparisons, the helpers of cw_eval.h (remainder, the powers, the exact
+ * comparisons (cw_eval.h's quiet forms), the helpers of cw_eval.h (remainder,
+ * the powers, the exact
  * uint64/int64 comparison), where(), and the table's scalar element
  * functions (cw_scalar.h from ops.def) for float32/float64.  Built like the
  * JIT's contiguous loops (CW_DISPATCH target clones, no FMA contraction,
@@ -153,10 +154,10 @@ typedef void (*cw_i_fn)(ptrdiff_t n, char *d, const char *a, const char *b,
     M##2(remainder_##S, T, T, T, cw_e_rem_##S(x, y))                           \
     M##2(spow_##S, T, T, T, cw_e_spow_##S(x, y))                               \
     M##2(fpow_##S, T, T, T, cw_power_##S(x, y))                                \
-    M##2(less_##S, uint8_t, T, T, isless(x, y))                                \
-    M##2(less_equal_##S, uint8_t, T, T, islessequal(x, y))                     \
-    M##2(greater_##S, uint8_t, T, T, isgreater(x, y))                          \
-    M##2(greater_equal_##S, uint8_t, T, T, isgreaterequal(x, y))               \
+    M##2(less_##S, uint8_t, T, T, cw_e_qlt_##S(x, y))                                \
+    M##2(less_equal_##S, uint8_t, T, T, cw_e_qle_##S(x, y))                     \
+    M##2(greater_##S, uint8_t, T, T, cw_e_qgt_##S(x, y))                          \
+    M##2(greater_equal_##S, uint8_t, T, T, cw_e_qge_##S(x, y))               \
     M##2(equal_##S, uint8_t, T, T, x == y)                                     \
     M##2(not_equal_##S, uint8_t, T, T, x != y)
 

@@ -316,8 +316,9 @@ def _cast(node, to):
 _C_SYM = {"add": "+", "subtract": "-", "multiply": "*", "bitwise_and": "&", "bitwise_or": "|",
           "or": "|", "and": "&", "less": "<", "less_equal": "<=", "greater": ">",
           "greater_equal": ">=", "equal": "==", "not_equal": "!="}
-_C_QUIET = {"less": "isless", "less_equal": "islessequal", "greater": "isgreater",
-            "greater_equal": "isgreaterequal"}
+# quiet even when vectorised (cw_eval.h; isless() & co. are not, with GCC)
+_C_QUIET = {"less": "cw_e_qlt", "less_equal": "cw_e_qle", "greater": "cw_e_qgt",
+            "greater_equal": "cw_e_qge"}
 
 
 # C of each family: {0}, {1}, {2} the arguments' C, {ct} / {suf} the node's
@@ -344,7 +345,8 @@ def c_code(node):
     if fam == "cast":
         return f"((uint8_t)({c[0]} != 0))" if dt == _BOOL else f"(({ct}){c[0]})"
     if fam == "cmp" and args[0][1].kind == "f" and extra in _C_QUIET:
-        return f"((uint8_t){_C_QUIET[extra]}({c[0]}, {c[1]}))"
+        suf_in = _CTYPES[args[0][1]][1]
+        return f"((uint8_t){_C_QUIET[extra]}_{suf_in}({c[0]}, {c[1]}))"
     if fam == "fn":
         code = f"cw_{extra}_{_CTYPES[args[0][1]][1]}({', '.join(c)})"
         return f"((uint8_t){code})" if dt == _BOOL else code

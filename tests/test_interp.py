@@ -140,6 +140,24 @@ def test_program_allocates_few_registers():
     te.same_values(cw.evaluate(text), sum(np.sqrt(a * (k + 0.5)) for k in range(60)))
 
 
+@pytest.mark.parametrize("path", ["interp", pytest.param("jit", marks=pytest.mark.needs_compiler)])
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_nan_comparisons_are_quiet_in_vector_loops(path, dt, monkeypatch):
+    """NumPy never flags a NaN in < <= > >= (and where() on them): neither
+    may a vectorised loop (GCC vectorises isless() as a signalling compare;
+    cw_eval.h's quiet forms), in either path; the values are NumPy's,
+    -0.0 == +0.0 included."""
+    monkeypatch.setenv("COREWISE_EVAL", path)
+    _reset()
+    a = np.full(4096, np.nan, dt)
+    a[::3], a[1::7], a[2::11] = 1.0, -0.0, -np.inf
+    b = np.resize(np.array([1.0, 0.0, -0.0, np.nan, -2.0, np.inf], dt), 4096)
+    with np.errstate(all="raise"):
+        for text in ("a < b", "a <= b", "a > b", "a >= b", "b < a", "a > 0", "-0.0 >= a",
+                     "where(a > b, a, b)"):
+            te.same_values(cw.evaluate(text), eval(text.replace("where", "np.where")))
+
+
 def test_bad_mode_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("COREWISE_EVAL", "fast")
     _reset()
