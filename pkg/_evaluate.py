@@ -14,7 +14,9 @@ Flow of a call:
      class is "contiguous" (each operand contiguous or a scalar) or "n-d
      strided";
   4. the module for (plan, layout): C from _cgen (Plan.source), compiled
-     by _compiler (memory cache, disk cache, or a fresh build); it runs on
+     by _compiler (memory cache, disk cache, or a fresh build) -- or, with
+     no compiler (COREWISE_EVAL), the block interpreter (_interp) running
+     the same typed tree; either runs on
      the package's parallel driver, so thread count, serial threshold, fork
      safety and floating-point error reporting are those of every corewise
      function (_errors.check).
@@ -556,7 +558,10 @@ def evaluate(ex, local_dict=None, out=None):
     operand dtypes compiles it (about a second; needs a C compiler) and
     caches the module in memory and on disk (``$COREWISE_CACHE_DIR``, else
     ``~/.cache/corewise``); later calls cost a few microseconds more than
-    the loop.  ``out``: an ndarray written in place (the result broadcasts
+    the loop.  Without a C compiler the same typed expression runs in
+    corewise's block interpreter (same results, one warning per process;
+    ``COREWISE_EVAL=interp`` chooses it silently, ``=jit`` insists on
+    compiling).  ``out``: an ndarray written in place (the result broadcasts
     to its shape and is cast with 'same_kind'); returned.  Floating-point
     errors are reported per ``np.errstate`` as "... encountered in evaluate".
     Anything outside the syntax is refused with ValueError naming the
