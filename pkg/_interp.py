@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from . import _compiler
-from ._errors import check
+from ._errors import _stacklevel, check
 from ._layout import addr, collapse
 from ._lib import ffi, lib
 
@@ -79,7 +79,8 @@ def use_interp():
                 f"{_compiler._unavailable(exc, 'evaluate', 'expression')}. "
                 "Running the block interpreter instead (same results; long "
                 "expressions run slower than compiled). Set COREWISE_EVAL=interp "
-                "to choose it without this warning.", EvaluateFallbackWarning, stacklevel=3)
+                "to choose it without this warning.", EvaluateFallbackWarning,
+                stacklevel=_stacklevel())   # the caller's line, outside corewise
         return True
     return False
 

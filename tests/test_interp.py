@@ -180,6 +180,7 @@ assert np.array_equal(r3, a[::2] * 3 - 2)
 print(len(w))
 for x in w:
     print(type(x.message).__name__, x.message)
+    print(x.filename, x.lineno)
 """
 
 
@@ -196,6 +197,7 @@ def test_no_compiler_auto_warns_once_per_process():
     lines = r.stdout.splitlines()
     assert lines[0] == "1", r.stdout
     assert lines[1].startswith("EvaluateFallbackWarning corewise.evaluate: no C compiler found")
+    assert lines[2] == "<string> 6", "the warning names the caller's line"
     assert "COREWISE_EVAL=interp" in lines[1]
 
 
