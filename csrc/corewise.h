@@ -214,6 +214,21 @@ typedef enum {
     CW_EINTPOW = 64    /* integer raised to a negative integer power */
 } cw_eval_status;
 
+/* ---- evaluate without a compiler: the block interpreter (csrc/interp.c,
+ * pkg/_interp.py) ----
+ * Instructions are 5 int32 each: op (an index of the op table), destination
+ * register (-1: the output; the last instruction, and only it), up to three
+ * source registers.  Registers 0..nin-1 are the operands, then scratch.
+ * Per operand (nin inputs, then the output): kind (0 contiguous, 1 size-1
+ * scalar, 2 strided n-d), item size, base pointer; strides: ndim per
+ * operand.  Returns a cw_status | CW_FPE_* flags | CW_EINTPOW. */
+int cw_interp_nops(void);
+const char *cw_interp_op_name(int op);
+int cw_interp_op_nargs(int op);
+int cw_interp(const int32_t *prog, int ninstr, int nregs, int nin, ptrdiff_t block,
+              const int32_t *kind, const int32_t *isz, char **base, int ndim,
+              const ptrdiff_t *shape, const ptrdiff_t *strides, int cost);
+
 /* ---- hardening: nested-use thread budget (csrc/runtime.c) ----
  * Calls running at once in a process share max(cores, requested) threads;
  * these report it (tests and diagnostics). */

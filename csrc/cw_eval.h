@@ -10,7 +10,8 @@
  *   - comparisons between uint64 and int64 are exact, like NumPy 2's.
  * Generated code is compiled with the package's flags plus -fwrapv (signed
  * integer arithmetic wraps, as NumPy's does).  Float comparisons use the
- * quiet isless()/... macros, so NaN raises no invalid flag (NumPy's don't).
+ * quiet forms below (cw_e_qlt_f64, ...), so NaN raises no invalid flag
+ * (NumPy's don't), also in vectorised loops.
  * The n-d walk over a strided iteration space is cw_nd_walk below, on top
  * of the package's one n-d iterator (cw_iter.h). */
 #ifndef CW_EVAL_H
@@ -22,6 +23,33 @@
 #include "cw_internal.h"   /* corewise.h: CW_MAXDIMS, CW_MAX_OPERANDS */
 #include "cw_iter.h"
 
+/* Quiet ordered comparisons that stay quiet when vectorised: GCC turns a
+ * vectorised isless()/isgreater() into a signalling compare (an "invalid"
+ * flag for a NaN operand, which NumPy never reports).  Here only == and !=
+ * touch the floats (quiet compares); the order comes from the bits as
+ * integers (sign-magnitude mapped to two's complement), so the loops still
+ * vectorise.  x == x is false for NaN; x != y keeps -0.0 and +0.0 equal. */
+#define CW_E_QCMP(T, SUF, IT, IMAX)                                           \
+    static inline IT cw_e_key_##SUF(T x)                                      \
+    {                                                                         \
+        IT i;                                                                 \
+        memcpy(&i, &x, sizeof i);                                             \
+        return i ^ ((i >> (8 * sizeof i - 1)) & IMAX);                        \
+    }                                                                         \
+    static inline int cw_e_qgt_##SUF(T x, T y)                                \
+    {                                                                         \
+        return (x == x) & (y == y) & (x != y) & (cw_e_key_##SUF(x) > cw_e_key_##SUF(y)); \
+    }                                                                         \
+    static inline int cw_e_qge_##SUF(T x, T y)                                \
+    {                                                                         \
+        return (x == x) & (y == y) & ((x == y) | (cw_e_key_##SUF(x) > cw_e_key_##SUF(y))); \
+    }                                                                         \
+    static inline int cw_e_qlt_##SUF(T x, T y) { return cw_e_qgt_##SUF(y, x); } \
+    static inline int cw_e_qle_##SUF(T x, T y) { return cw_e_qge_##SUF(y, x); }
+
+CW_E_QCMP(float, f32, int32_t, INT32_MAX)
+CW_E_QCMP(double, f64, int64_t, INT64_MAX)
+
 #define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
     static inline T cw_e_rem_##SUF(T a, T b)                                  \
     {                                                                         \
@@ -29,7 +57,7 @@
         if (!b)                                                               \
             return mod;                                                       \
         if (mod) {                                                            \
-            if (isless(b, 0) != isless(mod, 0))                               \
+            if (cw_e_qlt_##SUF(b, 0) != cw_e_qlt_##SUF(mod, 0))               \
                 mod += b;                                                     \
         } else {                                                              \
             mod = COPYSIGN(0, b);                                             \

@@ -24,7 +24,8 @@ Cases
                  for reductions); nonzero of a 32M bool array, half true
   --evaluate     corewise.evaluate on 10M float64 (--evaluate-size): four
                  expressions, NumPy vs numexpr (if importable) vs evaluate
-                 with out=, per thread count, against the copy roof of the
+                 with out=, JIT and block interpreter (corewise-interp,
+                 _bench_interp.py), per thread count, against the copy roof of the
                  bytes the fused loop moves; plus the first-call compile
                  time (fresh cache) and the cached-call overhead
   --dask, --out-of-core   see _bench_dask.py: Dask + corewise against Dask +
@@ -350,10 +351,12 @@ def bench_evaluate(rows, tcounts, repeats, n):
     import os
     import tempfile
     import corewise as cw
+    from . import _bench_interp as bi
     try:
         import numexpr as ne
     except ImportError:
         ne = None
+    jit = bi.have_compiler()  # without one: the interpreter's rows only
     rng = np.random.default_rng(7)
     env = {"a": rng.uniform(-3, 3, n), "b": rng.uniform(-3, 3, n)}
     # real pages (np.empty would read the shared zero page and beat memory)
@@ -374,13 +377,16 @@ def bench_evaluate(rows, tcounts, repeats, n):
         copy_bytes = nbytes // 2  # a copy moves twice its size
         assert copy_bytes <= src.nbytes
         fns = [lambda: fn_np(**env)]
-        fns += [_thread_fn(lambda: cw.evaluate(expr, env, out=out), t) for t in tcounts]
+        call = lambda: cw.evaluate(expr, env, out=out)  # noqa: E731
+        fns += [_thread_fn(bi.with_mode("jit" if jit else "interp", call), t) for t in tcounts]
         fns += [_thread_fn(lambda: lib.cw_parallel_copy(copy_bytes, sb, db), t) for t in tcounts]
+        fns += [_thread_fn(bi.with_mode("interp", call), t) for t in tcounts]
         if ne is not None:
             fns += [numexpr_at(ne, expr, env, out, t) for t in tcounts]
         times = paired_times(fns, max(3, repeats // 2), 0.05)
         k = len(tcounts)
-        t_np, t_cw, t_roof, t_ne = times[0], times[1:1 + k], times[1 + k:1 + 2 * k], times[1 + 2 * k:]
+        t_np, t_cw, t_roof = times[0], times[1:1 + k], times[1 + k:1 + 2 * k]
+        t_in, t_ne = times[1 + 2 * k:1 + 3 * k], times[1 + 3 * k:]
         gb = lambda s: {"gbps": nbytes / s / 1e9}  # noqa: E731
         _row(rows, case, "numpy", 1, t_np, **gb(t_np))
         for i, t in enumerate(tcounts):
@@ -389,9 +395,14 @@ def bench_evaluate(rows, tcounts, repeats, n):
                 _row(rows, case, "numexpr", t, t_ne[i], speedup_vs_numpy=t_np / t_ne[i],
                      vs_roof=t_ne[i] / t_roof[i], **gb(t_ne[i]))
             extra = {"speedup_vs_numexpr": t_ne[i] / t_cw[i]} if ne is not None else {}
-            _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
-                 speedup_vs_1thread=t_cw[0] / t_cw[i], vs_roof=t_cw[i] / t_roof[i],
-                 **extra, **gb(t_cw[i]))
+            if jit:
+                _row(rows, case, "corewise", t, t_cw[i], speedup_vs_numpy=t_np / t_cw[i],
+                     speedup_vs_1thread=t_cw[0] / t_cw[i], vs_roof=t_cw[i] / t_roof[i],
+                     **extra, **gb(t_cw[i]))
+        bi.rows_for(lambda *a, **kw: _row(rows, *a, **kw), case, tcounts, t_in,
+                    t_cw if jit else None, t_ne, t_np, t_roof, gb)
+    if not jit:
+        return
     # First call of a new expression (fresh cache: parse, generate, compile,
     # load) and the cost a cached call adds to the bare generated function.
     a, b = np.ones(100), np.ones(100)
@@ -419,6 +430,8 @@ def bench_evaluate(rows, tcounts, repeats, n):
     cases = [("bare generated call", lambda: glib.cw_eval(drv, cost, 100, fb(a), fb(b), fb(y))),
              ("evaluate out=", lambda: cw.evaluate("sqrt(a*a+b*b)", small, out=y)),
              ("evaluate alloc", lambda: cw.evaluate("sqrt(a*a+b*b)", small)),
+             ("evaluate interp out=", bi.with_mode(
+                 "interp", lambda: cw.evaluate("sqrt(a*a+b*b)", small, out=y))),
              ("numpy", lambda: np.sqrt(a * a + b * b))]
     if ne is not None:
         cases.append(("numexpr out=", lambda: ne.evaluate("sqrt(a*a+b*b)", small, out=y)))
@@ -457,7 +470,7 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
 
 
 def format_rows(rows):
-    cols = ["case", "impl", "threads", "busy", "median_us", "cpu_s", "speedup_vs_numpy", "speedup_vs_numexpr",
+    cols = ["case", "impl", "threads", "busy", "median_us", "cpu_s", "speedup_vs_numpy", "speedup_vs_numexpr", "vs_jit",
             "speedup_vs_1thread", "vs_roof", "gbps", "speedup_vs_serial", "capped_calls",
             "follow_ms"]
     cols = [c for c in cols if any(c in r for r in rows)]

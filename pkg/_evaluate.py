@@ -14,7 +14,9 @@ Flow of a call:
      class is "contiguous" (each operand contiguous or a scalar) or "n-d
      strided";
   4. the module for (plan, layout): C from _cgen (Plan.source), compiled
-     by _compiler (memory cache, disk cache, or a fresh build); it runs on
+     by _compiler (memory cache, disk cache, or a fresh build) -- or, with
+     no compiler (COREWISE_EVAL), the block interpreter (_interp) running
+     the same typed tree; either runs on
      the package's parallel driver, so thread count, serial threshold, fork
      safety and floating-point error reporting are those of every corewise
      function (_errors.check).
@@ -26,7 +28,7 @@ import sys
 
 import numpy as np
 
-from . import _cgen, _compiler
+from . import _cgen, _compiler, _interp
 from ._args import KIND_NAMES, as_input, check_out
 from ._errors import check
 from ._lib import ffi as _ffi, lib
@@ -259,7 +261,8 @@ def supported(dt, what):
 
 
 class _V:
-    """A strong value: C code of NumPy dtype dt; scalar: a size-1 variable."""
+    """A strong value: a typed tree (code) of NumPy dtype dt; scalar: a
+    size-1 variable."""
     __slots__ = ("code", "dt", "scalar")
 
     def __init__(self, code, dt, scalar=False):
@@ -294,18 +297,66 @@ def _c_literal(v, dt):
     return f"(({ct})({v}LL))"
 
 
-def _cast(code, frm, to):
-    if frm == to:
-        return code
-    if to == _BOOL:
-        return f"((uint8_t)({code} != 0))"
-    return f"(({_CTYPES[to][0]}){code})"
+# ---- the typed tree --------------------------------------------------------
+# Plan builds the expression as a tree of typed nodes, (family, dtype, args,
+# extra): the JIT prints it as C (c_code below), the block interpreter
+# (_interp) lowers it to its instructions, so both run the same operations
+# on the same types.  Families: "slot" (extra: operand index), "lit"
+# (extra: the Python value), "cast", "arith" (extra: NumPy's name),
+# "bool2" (extra: "or"/"and"), "not", "div", "neg", "inv", "cmp" (extra:
+# NumPy's name), "cmpus"/"cmpsu" (uint64 against int64 / the reverse),
+# "rem", "spow", "fpow", "ipow", "fn" (extra: the table's name), "where".
+
+def _node(fam, dt, args=(), extra=None):
+    return (fam, dt, tuple(args), extra)
 
 
-_CMP_C = {"less": ("isless", "<"), "less_equal": ("islessequal", "<="),
-          "greater": ("isgreater", ">"), "greater_equal": ("isgreaterequal", ">="),
-          "equal": (None, "=="), "not_equal": (None, "!=")}
-_ARITH_C = {"add": "+", "subtract": "-", "multiply": "*", "bitwise_and": "&", "bitwise_or": "|"}
+def _cast(node, to):
+    return node if node[1] == to else _node("cast", to, (node,))
+
+
+_C_SYM = {"add": "+", "subtract": "-", "multiply": "*", "bitwise_and": "&", "bitwise_or": "|",
+          "or": "|", "and": "&", "less": "<", "less_equal": "<=", "greater": ">",
+          "greater_equal": ">=", "equal": "==", "not_equal": "!="}
+# quiet even when vectorised (cw_eval.h; isless() & co. are not, with GCC)
+_C_QUIET = {"less": "cw_e_qlt", "less_equal": "cw_e_qle", "greater": "cw_e_qgt",
+            "greater_equal": "cw_e_qge"}
+
+
+# C of each family: {0}, {1}, {2} the arguments' C, {ct} / {suf} the node's
+# C type / suffix, {sym} the operator of extra
+_C_FMT = {"arith": "(({ct})({0} {sym} {1}))", "bool2": "((uint8_t)({0} {sym} {1}))",
+          "not": "((uint8_t)!{0})", "div": "({0} / {1})", "neg": "(({ct})-{0})",
+          "inv": "(({ct})~{0})", "cmp": "((uint8_t)({0} {sym} {1}))",
+          "cmpus": "((uint8_t)(cw_e_cmp_us({0}, {1}) {sym} 0))",
+          "cmpsu": "((uint8_t)((-cw_e_cmp_us({1}, {0})) {sym} 0))",
+          "where": "({0} ? {1} : {2})", "rem": "cw_e_rem_{suf}({0}, {1})",
+          "spow": "cw_e_spow_{suf}({0}, {1})", "fpow": "cw_power_{suf}({0}, {1})",
+          "ipow": "cw_e_pow_{suf}({0}, {1}, err)"}
+
+
+def c_code(node):
+    """The C expression of a typed tree (the JIT's element function)."""
+    fam, dt, args, extra = node
+    c = [c_code(a) for a in args]
+    ct, suf = _CTYPES[dt]
+    if fam == "slot":
+        return f"x{extra}"
+    if fam == "lit":
+        return _c_literal(extra, dt)
+    if fam == "cast":
+        return f"((uint8_t)({c[0]} != 0))" if dt == _BOOL else f"(({ct}){c[0]})"
+    if fam == "cmp" and args[0][1].kind == "f" and extra in _C_QUIET:
+        suf_in = _CTYPES[args[0][1]][1]
+        return f"((uint8_t){_C_QUIET[extra]}_{suf_in}({c[0]}, {c[1]}))"
+    if fam == "fn":
+        code = f"cw_{extra}_{_CTYPES[args[0][1]][1]}({', '.join(c)})"
+        return f"((uint8_t){code})" if dt == _BOOL else code
+    return _C_FMT[fam].format(*c, ct=ct, suf=suf, sym=_C_SYM.get(extra))
+
+
+_CMP_C = ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal")
+_ARITH_C = ("add", "subtract", "multiply", "bitwise_and", "bitwise_or")
 
 
 class Plan:
@@ -339,13 +390,14 @@ class Plan:
                            "scalar read at two dtypes counts twice)")
             k = self._slot[key] = len(self.slots)
             self.slots.append((name, dt, weak))
-        return f"x{k}"
+        return _node("slot", dt, (), k)
 
     def emit(self, v, dt):
         if isinstance(v, _V):
-            return _cast(v.code, v.dt, dt)
+            return _cast(v.code, dt)
         if v.name is None:
-            return _c_literal(v.value, dt)
+            _c_literal(v.value, dt)   # the bounds check
+            return _node("lit", dt, (), v.value)
         return self.slot(v.name, dt, True)
 
     @staticmethod
@@ -399,63 +451,49 @@ class Plan:
             raise _err(f"{name} on {', '.join(map(str, ins))} is not supported: the table's "
                        "scalar functions take float32 or float64", TypeError)
         self.cost += _TABLE[name].cost
-        code = f"cw_{name}_{_CTYPES[dt][1]}({', '.join(codes)})"
-        return _V(f"((uint8_t){code})" if out == _BOOL else code, out)
+        return _V(_node("fn", out, codes, name), out)
 
     def operator(self, name, c, ins, out, args):
-        ct, suf = _CTYPES[out]
         if name in _CMP_C:
-            a, b = c
             if ins[0] != ins[1]:  # uint64 against int64: exact, like NumPy 2
-                s = (f"cw_e_cmp_us({a}, {b})" if ins[0].kind == "u"
-                     else f"(-cw_e_cmp_us({b}, {a}))")
-                return f"((uint8_t)({s} {_CMP_C[name][1]} 0))"
-            fn, sym = _CMP_C[name]
-            if fn and ins[0].kind == "f":
-                return f"((uint8_t){fn}({a}, {b}))"
-            return f"((uint8_t)({a} {sym} {b}))"
+                return _node("cmpus" if ins[0].kind == "u" else "cmpsu", out, c, name)
+            return _node("cmp", out, c, name)
         if out == _BOOL:
             if name == "invert":
-                return f"((uint8_t)!{c[0]})"
-            sym = {"add": "|", "multiply": "&", "bitwise_and": "&", "bitwise_or": "|"}.get(name)
+                return _node("not", out, c)
+            sym = {"add": "or", "multiply": "and", "bitwise_and": "and",
+                   "bitwise_or": "or"}.get(name)
             if sym is None and name == "positive":
                 return c[0]
             if sym is None:
                 raise _err(f"{name} on booleans is not supported", TypeError)
-            return f"((uint8_t)({c[0]} {sym} {c[1]}))"
+            return _node("bool2", out, c, sym)
         if name in _ARITH_C:
-            return f"(({ct})({c[0]} {_ARITH_C[name]} {c[1]}))"
-        if name == "true_divide":
-            return f"({c[0]} / {c[1]})"
-        if name == "negative":
-            return f"(({ct})-{c[0]})"
+            return _node("arith", out, c, name)
+        fam = {"true_divide": "div", "negative": "neg", "invert": "inv"}.get(name)
+        if fam:
+            return _node(fam, out, c)
         if name == "positive":
             return c[0]
-        if name == "invert":
-            return f"(({ct})~{c[0]})"
         if name == "remainder":
             self.cost += 2
-            return f"cw_e_rem_{suf}({c[0]}, {c[1]})"
+            return _node("rem", out, c)
         if name == "power":
             self.cost += 4
             if out.kind == "f":
-                if isinstance(args[1], _W) or args[1].scalar:
-                    return f"cw_e_spow_{suf}({c[0]}, {c[1]})"
-                if "power" in _TABLE and _TABLE["power"].nin == 2:
-                    return f"cw_power_{suf}({c[0]}, {c[1]})"
-                return f"{'powf' if suf == 'f32' else 'pow'}({c[0]}, {c[1]})"
+                # the table has power (ops.def): cw_power_<suf>
+                scalar = isinstance(args[1], _W) or args[1].scalar
+                return _node("spow" if scalar else "fpow", out, c)
             self.uses_err = True
-            return f"cw_e_pow_{suf}({c[0]}, {c[1]}, err)"
+            return _node("ipow", out, c)
         raise AssertionError(name)
 
     def where(self, c, x, y):
-        cond = self.emit(c, _BOOL if isinstance(c, _W) else c.dt)
-        if not (isinstance(c, _V) and c.dt == _BOOL):
-            cond = f"({cond} != 0)"
+        cond = self.emit(c, _BOOL)   # a cast to bool is != 0
         rep = [v.dt if isinstance(v, _V) else (v.value if v.value is not None else _WEAK_REP[v.py])
                for v in (x, y)]
         dt = supported(np.result_type(*rep), "in where")
-        return _V(f"({cond} ? {self.emit(x, dt)} : {self.emit(y, dt)})", dt)
+        return _V(_node("where", dt, (cond, self.emit(x, dt), self.emit(y, dt))), dt)
 
     # C source
     def source(self, store, layout):
@@ -463,7 +501,7 @@ class Plan:
         ``layout`` ("n", or "c"/"s" per operand slot; see _cgen)."""
         return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
                                  _CTYPES[store][0],
-                                 _cast(self.root.code, self.root.dt, store), layout,
+                                 c_code(_cast(self.root.code, store)), layout,
                                  err_status="CW_EINTPOW" if self.uses_err else None)
 
     def module(self, store, layout):
@@ -484,14 +522,17 @@ _ndarray = np.ndarray
 
 
 def _plan(p, sig):
-    key = (p.text, sig)
+    # no compiler (or COREWISE_EVAL=interp): the block interpreter (_interp)
+    interp = _interp.use_interp()
+    key = (p.text, sig, interp)
     plan = _plans.get(key)
     if plan is None:
         plan = Plan(p, sig)
         plan.slot_idx = tuple(p.names.index(name) for name, _, _ in plan.slots)
         plan.fast = None
+        plan.interp = interp
         if plan.slots and not any(weak for _, _, weak in plan.slots):
-            plan.fast = _fast_call(plan)
+            plan.fast = _interp_fast_call(plan) if plan.interp else _fast_call(plan)
         if len(_plans) >= _CACHE_MAX:
             _plans.clear()
         _plans[key] = plan
@@ -517,7 +558,10 @@ def evaluate(ex, local_dict=None, out=None):
     operand dtypes compiles it (about a second; needs a C compiler) and
     caches the module in memory and on disk (``$COREWISE_CACHE_DIR``, else
     ``~/.cache/corewise``); later calls cost a few microseconds more than
-    the loop.  ``out``: an ndarray written in place (the result broadcasts
+    the loop.  Without a C compiler the same typed expression runs in
+    corewise's block interpreter (same results, one warning per process;
+    ``COREWISE_EVAL=interp`` chooses it silently, ``=jit`` insists on
+    compiling).  ``out``: an ndarray written in place (the result broadcasts
     to its shape and is cast with 'same_kind'); returned.  Floating-point
     errors are reported per ``np.errstate`` as "... encountered in evaluate".
     Anything outside the syntax is refused with ValueError naming the
@@ -639,7 +683,22 @@ def _fast_call(plan):
     return call
 
 
+def _interp_fast_call(plan):
+    run, flat = _interp.run, _interp.run_contiguous
+
+    def call(shape, arrays, y):
+        if y.size:
+            if any(a.size == 1 for a in arrays):  # a size-1 array is a scalar layout
+                run(plan, arrays, y, shape, y.size)
+            else:
+                flat(plan, arrays, y)
+        return 0
+    return call
+
+
 def _run(plan, arrays, target, shape, n):
+    if plan.interp:
+        return _interp.run(plan, arrays, target, shape, n)
     store = target.dtype
     if target.flags.c_contiguous and all(
             a.size == 1 or (a.shape == shape and a.flags.c_contiguous) for a in arrays):

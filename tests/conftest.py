@@ -27,6 +27,33 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def compiler_missing():
+    """Why corewise.evaluate cannot compile here (no C compiler / headers),
+    or None: the real check evaluate itself makes (_compiler._config)."""
+    from corewise import _compiler
+    try:
+        _compiler._config()
+    except _compiler._Unavailable as exc:
+        return _compiler._unavailable(exc, "evaluate", "expression")
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs_compiler: the test compiles C at run time; "
+                            "skipped (and named) where no C compiler is found")
+    # evaluate's once-per-process fallback warning (no compiler): tested in
+    # subprocesses (test_interp.py), not an error for the rest of the suite
+    config.addinivalue_line("filterwarnings",
+                            "ignore::corewise._interp.EvaluateFallbackWarning")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("needs_compiler") is not None:
+        why = compiler_missing()
+        if why is not None:
+            pytest.skip(f"needs a C compiler: {why}")
+
+
 @pytest.fixture
 def tiny_threshold():
     """Make every call with more than a couple of elements go parallel, so

@@ -19,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import corewise as cw
-from corewise import _compiler, _evaluate
+from corewise import _compiler, _evaluate, _interp
 from corewise._ufunc import OPS
 
 from oracle import assert_same, elements, in_layout, specials
@@ -347,6 +347,7 @@ def test_results_do_not_depend_on_threads(tiny_threshold):
                         want[::-1])
 
 
+@pytest.mark.needs_compiler
 def test_same_structure_shares_a_module():
     a = b = x = y = np.arange(4.0)  # noqa: F841
     cw.evaluate("sqrt(a*a + b*b)")
@@ -448,6 +449,7 @@ def _so_files(d):
     return [n for n in os.listdir(d) if n.endswith(".so")]
 
 
+@pytest.mark.needs_compiler
 def test_concurrent_first_calls_threads(tmp_path, monkeypatch):
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     text = _unique_expr()
@@ -483,6 +485,7 @@ print("ok")
 """
 
 
+@pytest.mark.needs_compiler
 def test_concurrent_first_calls_processes(tmp_path):
     env = dict(os.environ, COREWISE_CACHE_DIR=str(tmp_path))
     text = _unique_expr()
@@ -502,18 +505,24 @@ def test_concurrent_first_calls_processes(tmp_path):
 
 
 def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
+    """COREWISE_EVAL=jit forces the compiled path: without a compiler that
+    is an error naming it (auto would run the interpreter, test_interp.py)."""
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("CC", "/nonexistent/cc")
+    monkeypatch.setenv("COREWISE_EVAL", "jit")
     _compiler._config.cache_clear()
+    _interp.mode.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="no C compiler"):
             cw.evaluate(_unique_expr(), {"a": np.ones(2), "b": np.ones(2)})
     finally:
         monkeypatch.undo()
         _compiler._config.cache_clear()
+        _interp.mode.cache_clear()
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.needs_compiler
 def test_unwritable_cache_dir_is_a_clear_error(tmp_path, monkeypatch):
     f = tmp_path / "file"
     f.write_text("")
@@ -529,6 +538,7 @@ def _mp_worker(args):
     return bool(np.array_equal(cw.evaluate(text), eval(text)))
 
 
+@pytest.mark.needs_compiler
 def test_multiprocessing_pool(tmp_path):
     text = _unique_expr()
     ctx = multiprocessing.get_context("spawn")

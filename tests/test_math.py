@@ -412,7 +412,7 @@ def test_float32_tanh_vector_loops_are_the_scalar_form(tmp_path):
     import sysconfig
     cc = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) or shutil.which("gcc")
     if cc is None:
-        pytest.skip("no C compiler")
+        pytest.skip("needs a C compiler: none found to build tools/tanhf_ulp.c")
     exe = tmp_path / "tanhf_ulp"
     # The tool is plain C, not the extension: under `make asan` the ASan
     # runtime preloaded into the interpreter must not reach the compiler
