@@ -42,6 +42,7 @@ def small_blocks():
 
 # ---- CuPy's documented examples ------------------------------------------------
 
+@pytest.mark.needs_compiler
 def test_cupy_squared_diff():
     k = cw.ElementwiseKernel("float32 x, float32 y", "float32 z", "z = (x - y) * (x - y)",
                              "squared_diff")
@@ -55,6 +56,7 @@ def test_cupy_squared_diff():
     assert_same(z, want)
 
 
+@pytest.mark.needs_compiler
 def test_cupy_generic_type_placeholders():
     for dt in (np.float32, np.float64, np.int32, np.uint8):
         x = np.arange(10, dtype=dt).reshape(2, 5)
@@ -64,12 +66,14 @@ def test_cupy_generic_type_placeholders():
         SQ(np.ones(3, np.float32), np.ones(3))
 
 
+@pytest.mark.needs_compiler
 def test_cupy_several_placeholders():
     k = cw.ElementwiseKernel("T x, U y", "T z", "z = x + (T)y", "mixed")
     x, y = np.arange(4.0), np.arange(4, dtype=np.int8)
     assert_same(k(x, y), x + y.astype(np.float64))
 
 
+@pytest.mark.needs_compiler
 def test_cupy_raw_reverse():
     add_reverse = cw.ElementwiseKernel("T x, raw T y", "T z", "z = x + y[n - i - 1]",
                                        "add_reverse")
@@ -81,6 +85,7 @@ def test_cupy_raw_reverse():
     assert_same(add_reverse(x, y2), x + y2[::-1])
 
 
+@pytest.mark.needs_compiler
 def test_cupy_l2norm():
     x = np.arange(10, dtype=np.float32).reshape(2, 5)
     assert_same(L2(x, axis=1), np.sqrt((x * x).sum(axis=1)))
@@ -90,6 +95,7 @@ def test_cupy_l2norm():
 
 # ---- element-wise: calls -----------------------------------------------------------
 
+@pytest.mark.needs_compiler
 def test_several_outputs_and_out():
     k = cw.ElementwiseKernel("T x", "T s, T d", "s = x + 1; d = x - 1", "sd")
     x = np.arange(6.0).reshape(2, 3)
@@ -106,6 +112,7 @@ def test_several_outputs_and_out():
         k(x, so, do, out=(so, do))
 
 
+@pytest.mark.needs_compiler
 def test_outputs_are_references():
     """CuPy's outputs are references: the body reads a given output."""
     k = cw.ElementwiseKernel("T x", "T z", "z += x", "acc")
@@ -114,6 +121,7 @@ def test_outputs_are_references():
     assert_same(z, 1 + np.arange(4.0))
 
 
+@pytest.mark.needs_compiler
 def test_index_is_c_order_in_any_layout():
     k = cw.ElementwiseKernel("T x", "int64 z", "z = i + 0 * (int64_t)x", "index")
     x = np.ones((3, 4))
@@ -128,6 +136,7 @@ def test_index_is_c_order_in_any_layout():
     assert_same(zt, want)
 
 
+@pytest.mark.needs_compiler
 def test_bool_and_integer_outputs():
     k = cw.ElementwiseKernel("T x", "bool pos, int8 s", "pos = x > 0; s = (x > 0) - (x < 0)",
                              "signs")
@@ -138,11 +147,13 @@ def test_bool_and_integer_outputs():
         assert_same(s, np.sign(v).astype(np.int8))
 
 
+@pytest.mark.needs_compiler
 def test_loop_size_n():
     k = cw.ElementwiseKernel("T x", "int64 z", "z = n", "size_n")
     assert_same(k(np.ones((2, 3))), np.full((2, 3), 6))
 
 
+@pytest.mark.needs_compiler
 def test_raw_output_and_size():
     k = cw.ElementwiseKernel("raw T x", "raw T y", "y[i] = 2 * x[n - 1 - i]", "raw_out")
     x = np.arange(5.0)
@@ -162,6 +173,7 @@ def test_raw_output_and_size():
         k(1.0, y, size=5)
 
 
+@pytest.mark.needs_compiler
 def test_zero_d_and_empty():
     assert SQ(np.float64(3.0), 1.0) == 4.0
     assert isinstance(SQ(np.array(3.0), 1.0), np.float64)
@@ -172,6 +184,7 @@ def test_zero_d_and_empty():
     assert_same(SQ(np.ones((4, 1)), np.arange(3.0)), (1 - np.arange(3.0)) ** 2 * np.ones((4, 1)))
 
 
+@pytest.mark.needs_compiler
 def test_broadcast_views_read_in_place_and_inputs_untouched():
     x = np.arange(12.0).reshape(3, 4)
     b = np.broadcast_to(np.arange(4.0), (3, 4))     # zero strides, read-only
@@ -181,6 +194,7 @@ def test_broadcast_views_read_in_place_and_inputs_untouched():
     assert_same(b, bc)
 
 
+@pytest.mark.needs_compiler
 def test_in_place_and_overlap():
     x = np.arange(10.0)
     want = (x - 1) ** 2
@@ -192,6 +206,7 @@ def test_in_place_and_overlap():
     assert_same(x[1:], want)
 
 
+@pytest.mark.needs_compiler
 def test_unaligned_and_byteswapped_operands():
     buf = np.zeros(8 * 101 + 1, np.uint8)
     x = buf[1:].view(np.float64)          # C-contiguous, not aligned
@@ -212,6 +227,7 @@ def test_unaligned_and_byteswapped_operands():
     assert_same(ou, want)
 
 
+@pytest.mark.needs_compiler
 def test_out_cast_same_kind():
     x = np.arange(4.0)
     z = np.empty(4, np.float32)
@@ -229,6 +245,7 @@ def test_out_cast_same_kind():
         SQ(np.ma.masked_array(x), 1.0)
 
 
+@pytest.mark.needs_compiler
 def test_type_rules():
     k = cw.ElementwiseKernel("int64 x, float64 y", "float64 z", "z = x * y", "typed")
     xi = np.arange(4, dtype=np.int32)
@@ -277,6 +294,7 @@ def test_malformed_kernel_arguments():
         cw.ElementwiseKernel("T x", "", "x;", "noout")
 
 
+@pytest.mark.needs_compiler
 def test_table_functions_are_type_generic():
     k = cw.ElementwiseKernel("T x", "int32 s", "s = (int32_t)sizeof(sqrt(x))", "sizes")
     assert k(np.ones(1, np.float32))[0] == 4
@@ -295,12 +313,14 @@ def test_table_functions_are_type_generic():
         assert_same(f(x, y), want, "ulp", ulp=4)
 
 
+@pytest.mark.needs_compiler
 def test_preamble():
     k = cw.ElementwiseKernel("T x", "T z", "z = twice(x) + 1", "pre",
                              preamble="static inline double twice(double v) { return 2 * v; }")
     assert_same(k(np.arange(3.0)), 2 * np.arange(3.0) + 1)
 
 
+@pytest.mark.needs_compiler
 def test_floating_point_errors_follow_errstate():
     k = cw.ElementwiseKernel("T x, T y", "T z", "z = x / y", "fdiv")
     with np.errstate(divide="raise"):
@@ -326,6 +346,7 @@ def _pair(draw):
     return draw(in_layout(xv)), draw(in_layout(yv)), draw(st.sampled_from((1, 2, 3)))
 
 
+@pytest.mark.needs_compiler
 @given(_pair())
 def test_elementwise_matches_numpy(tiny_threshold, case):
     x, y, nt = case
@@ -336,6 +357,7 @@ def test_elementwise_matches_numpy(tiny_threshold, case):
     assert_same(got, want)
 
 
+@pytest.mark.needs_compiler
 @given(_pair())
 def test_index_kernel_any_layout(tiny_threshold, case):
     x, y, nt = case
@@ -359,6 +381,7 @@ def _reduction_case(draw):
     return v, draw(in_layout(v)), axis, draw(st.booleans())
 
 
+@pytest.mark.needs_compiler
 @given(_reduction_case())
 def test_reduction_bitwise_for_any_thread_count_and_layout(tiny_threshold, small_blocks,
                                                            case):
@@ -384,6 +407,7 @@ def test_reduction_bitwise_for_any_thread_count_and_layout(tiny_threshold, small
     assert (np.abs(np.ravel(got[0]) - exact) <= bound).all()
 
 
+@pytest.mark.needs_compiler
 def test_reduction_is_cw_sum_bitwise():
     """The tree of cw.sum, element for element: the same float64 bits."""
     rng = np.random.default_rng(1)
@@ -396,6 +420,7 @@ def test_reduction_is_cw_sum_bitwise():
         assert_same(RSUM(m, axis=1), cw.sum(m, axis=1))
 
 
+@pytest.mark.needs_compiler
 def test_reduction_large_against_fsum():
     x = np.random.default_rng(2).standard_normal(3_000_001)
     got = RSUM(x)
@@ -404,6 +429,7 @@ def test_reduction_large_against_fsum():
         assert_same(RSUM(x), got)
 
 
+@pytest.mark.needs_compiler
 def test_reduction_kinds():
     x = np.random.default_rng(3).standard_normal((50, 40))
     rmax = cw.ReductionKernel("T x", "T y", "x", "a > b ? a : b", "y = a", "-INFINITY", "rmax")
@@ -420,6 +446,7 @@ def test_reduction_kinds():
     assert s32(f) == np.float32(math.fsum(f.astype(np.float64)))
 
 
+@pytest.mark.needs_compiler
 def test_reduction_broadcast_scalars_and_fpe():
     x = np.arange(12.0).reshape(3, 4)
     dot = cw.ReductionKernel("T x, T y", "T z", "x * y", "a + b", "z = a", "0", "rdot2")
@@ -433,6 +460,7 @@ def test_reduction_broadcast_scalars_and_fpe():
         assert RSUM(big) == np.inf
 
 
+@pytest.mark.needs_compiler
 def test_reduction_empty_and_out():
     assert RSUM(np.ones((0, 3))) == 0.0
     assert_same(RSUM(np.ones((0, 3)), axis=0), np.zeros(3))
@@ -466,6 +494,7 @@ def test_reduction_signature_errors():
 
 # ---- compile errors, the cache, concurrency ---------------------------------------------
 
+@pytest.mark.needs_compiler
 def test_compile_error_maps_lines_to_the_body():
     k = cw.ElementwiseKernel("T x", "T z", "double t = x;\nz = t +* ;", "broken")
     with pytest.raises(cw.CompileError) as ei:
@@ -507,6 +536,7 @@ def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
         _compiler._config.cache_clear()
 
 
+@pytest.mark.needs_compiler
 def test_cache_memory_and_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     k, c = _unique_kernel()
@@ -530,6 +560,7 @@ def test_cache_memory_and_disk(tmp_path, monkeypatch):
     assert {n: os.stat(tmp_path / n).st_mtime_ns for n in _so_files(tmp_path)} == st0
 
 
+@pytest.mark.needs_compiler
 def test_concurrent_first_calls_threads(tmp_path, monkeypatch):
     monkeypatch.setenv("COREWISE_CACHE_DIR", str(tmp_path))
     k, c = _unique_kernel()
@@ -548,6 +579,7 @@ def _fork_worker(n):
         RSUM(x) == cw.sum(x))
 
 
+@pytest.mark.needs_compiler
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_fork_after_parallel_kernels():
     x = np.arange(1 << 20, dtype=np.float64)
