@@ -60,8 +60,8 @@ typedef struct {
     int nin;              /* number of array inputs */
     int nout;             /* number of outputs */
     int cost;             /* relative cost per element, 1 = sqrt */
-    int max_ulp;          /* accuracy contract (float64); 0 = exact */
-    int max_ulp_f32;      /* accuracy contract (float32) */
+    double max_ulp;       /* accuracy contract (float64); 0 = exact, 0.5 = correctly rounded */
+    double max_ulp_f32;   /* accuracy contract (float32) */
     int int_loops;        /* 1: native int32/int64 loops */
     int bool_out;         /* 1: the result is bool (predicates, comparisons) */
     int fpe;              /* cw_fpe_policy */
@@ -101,6 +101,11 @@ const char *cw_alias_get(int i, int target);
 
 /* ---- runtime (csrc/runtime.c) ---- */
 const char *cw_version(void);
+/* the dispatch level of corewise's own vector math (csrc/vmath/):
+ * "baseline", "avx2" or "avx512" (COREWISE_ISA at load; the CPU's best);
+ * cw_vmath_cpu_isa: the best level this CPU has, 0..2 in that order */
+const char *cw_vmath_isa(void);
+int cw_vmath_cpu_isa(void);
 const char *cw_build_flags(void);
 const char *cw_compiler(void);
 const char *cw_openmp_runtime(void);

@@ -15,6 +15,7 @@
 #include "cw_internal.h"
 #include "cw_iter.h"
 #include "cw_scalar.h"
+#include "vmath/vmath.h"
 
 /* Every loop has one signature: n elements of x (and y) into z; it returns
  * nonzero when it wrote an inf or NaN (CW_VMATH rows only; 0 otherwise).  Binary
@@ -207,6 +208,29 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
     return f ? f(n, (const float *)x, (float *)z) : cw_k_tanh_f32(n, x, y, z);
 }
 #define CW_OWN_tanh_f32 ~, cw_kv_tanh_f32,
+
+/* float64 rows computed by corewise's own vector math (csrc/vmath/):
+ * correctly rounded, bitwise the same on every ISA, with exact FP flags
+ * (CW_NOCHK_*: no scalar flag pass; the generated loop is unused). */
+#define CW_VM_OWN(NAME)                                                       \
+    static int cw_kv_##NAME##_f64(ptrdiff_t n, const char *x, const char *y, char *z) \
+    {                                                                         \
+        (void)y;                                                              \
+        (void)cw_k_##NAME##_f64;                                              \
+        cw_vm_##NAME(n, (const double *)x, (double *)z);                      \
+        return 0;                                                             \
+    }
+CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
+#define CW_OWN_exp_f64 ~, cw_kv_exp_f64,
+#define CW_OWN_exp2_f64 ~, cw_kv_exp2_f64,
+#define CW_OWN_log_f64 ~, cw_kv_log_f64,
+#define CW_OWN_log2_f64 ~, cw_kv_log2_f64,
+#define CW_OWN_log10_f64 ~, cw_kv_log10_f64,
+#define CW_NOCHK_exp_f64 ~, ,
+#define CW_NOCHK_exp2_f64 ~, ,
+#define CW_NOCHK_log_f64 ~, ,
+#define CW_NOCHK_log2_f64 ~, ,
+#define CW_NOCHK_log10_f64 ~, ,
 #define CW_2ND_(a, b, ...) b
 #define CW_2ND(...) CW_2ND_(__VA_ARGS__)
 #define CW_KFN(NAME, SUF) CW_2ND(CW_OWN_##NAME##_##SUF, cw_k_##NAME##_##SUF, ~)
@@ -220,7 +244,8 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
     { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
       sizeof(T), sizeof(O), __VA_ARGS__ NULL }
 /* the flag pass of a float loop, for CW_VMATH rows */
-#define CW_CHK(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
+#define CW_CHK_(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
+#define CW_CHK(FPE, NAME, SUF) CW_2ND(CW_NOCHK_##NAME##_##SUF, CW_CHK_(FPE, NAME, SUF), ~)
 #define CW_INTL(EI, L, NAME) CW_CAT(CW_INTL_, CW_HAS_INT(EI))(L, NAME)
 #define CW_INTL_0(L, NAME) CW_NOLOOPS, CW_NOLOOPS
 #define CW_INTL_1(L, NAME)                                                    \
