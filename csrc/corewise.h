@@ -106,6 +106,10 @@ const char *cw_version(void);
  * cw_vmath_cpu_isa: the best level this CPU has, 0..2 in that order */
 const char *cw_vmath_isa(void);
 int cw_vmath_cpu_isa(void);
+/* the exact (scalar, fixed-point) path of function fn (0 exp, 1 exp2,
+ * 2 log, 3 log2, 4 log10), which the vector loops use for the lanes that
+ * fail their rounding test: exposed so that the tests check it directly */
+double cw_vmath_exact(int fn, double x);
 const char *cw_build_flags(void);
 const char *cw_compiler(void);
 const char *cw_openmp_runtime(void);

@@ -16,7 +16,7 @@
  *            product k * LN2, LN2 to 256 bits), exp(r) = (Taylor series
  *            of exp(r / 2^10))^(2^10): about 25 terms and 10 squarings,
  *            relative error below 2^-235; the result is exp(r) * 2^k.
- *   exp2(x): k = floor(x), f = x - k (exact), exp(f ln 2) * 2^k.
+ *   exp2(x): k = floor(x), f = x - k (exact, in fixed point), exp(f ln 2) * 2^k.
  *   log(x):  x = 2^e m, m in [sqrt(1/2), sqrt 2), log m = 2 atanh(s) with
  *            s = (m - 1) / (m + 1) = (M - 2^52) / (M + 2^52) (M the integer
  *            mantissa: one division of a fixed-point number by a 64-bit
@@ -269,8 +269,9 @@ double cw_vm_exp2_exact(double x)
     double res;
     if (exp_special(x, 1024.0, -1076.0, &res))
         return res;
-    double k = floor(x), f = x - k;
-    mp v = f == 0.0 ? mp_int(1) : mp_exp01(mp_mul(mp_from_double(f), MP_LN2));
+    double k = floor(x);
+    mp f = mp_sub(mp_from_double(x), mp_int((int64_t)k)); /* exact, in [0, 1) */
+    mp v = mp_iszero(f) ? mp_int(1) : mp_exp01(mp_mul(f, MP_LN2));
     return mp_to_double(v, (int)k);
 }
 

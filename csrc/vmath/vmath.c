@@ -49,3 +49,10 @@ const char *cw_vmath_isa(void)
 }
 
 int cw_vmath_cpu_isa(void) { return cpu_level(); }
+
+double cw_vmath_exact(int fn, double x)
+{
+    static double (*const f[5])(double) = { cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact,
+                                            cw_vm_log2_exact, cw_vm_log10_exact };
+    return fn >= 0 && fn < 5 ? f[fn](x) : x;
+}
