@@ -56,3 +56,12 @@ double cw_vmath_exact(int fn, double x)
                                             cw_vm_log2_exact, cw_vm_log10_exact };
     return fn >= 0 && fn < 5 ? f[fn](x) : x;
 }
+
+/* tools/vmath_check.c: switch the level in one process (not thread-safe;
+ * never called by corewise itself) */
+void cw_vm_set_level(int l);
+void cw_vm_set_level(int l)
+{
+    int best = cpu_level();
+    level = l < best ? l : best;
+}
