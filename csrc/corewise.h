@@ -110,6 +110,9 @@ int cw_vmath_cpu_isa(void);
  * 2 log, 3 log2, 4 log10), which the vector loops use for the lanes that
  * fail their rounding test: exposed so that the tests check it directly */
 double cw_vmath_exact(int fn, double x);
+/* how many elements the vector loops have sent to the exact path so far
+ * (special inputs and failed rounding tests; for the tests) */
+long long cw_vmath_exact_calls(void);
 const char *cw_build_flags(void);
 const char *cw_compiler(void);
 const char *cw_openmp_runtime(void);

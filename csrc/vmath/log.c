@@ -76,11 +76,13 @@ static CW_VM_INLINE double log_fast(double x, uint64_t *bad, const int fma)
 /* (h + l) * (ch + cl), then the test */
 static CW_VM_INLINE double log_scaled(double x, uint64_t *bad, double ch, double cl, const int fma)
 {
-    double h, l, p, pe;
+    double h, l, p, pe, rh, rl;
     log_dd(x, bad, &h, &l, fma);
     cw_2prod(h, ch, &p, &pe, fma);
-    *bad |= cw_vm_hard(p, pe + (h * cl + l * ch));
-    return p;
+    /* renormalised: the tail may pass half an ulp of p */
+    cw_fast2sum(p, pe + (h * cl + l * ch), &rh, &rl);
+    *bad |= cw_vm_hard(rh, rl);
+    return rh;
 }
 
 static CW_VM_INLINE double log2_fast(double x, uint64_t *bad, const int fma)

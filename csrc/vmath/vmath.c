@@ -9,6 +9,12 @@
 #include "../corewise.h"
 
 static int level = -1;
+long long cw_vm_exact_calls = 0;
+
+long long cw_vmath_exact_calls(void)
+{
+    return __atomic_load_n(&cw_vm_exact_calls, __ATOMIC_RELAXED);
+}
 
 static int cpu_level(void)
 {

@@ -42,6 +42,9 @@ double cw_vm_log_exact(double x);
 double cw_vm_log2_exact(double x);
 double cw_vm_log10_exact(double x);
 
+/* lanes the loops sent to the exact path, all threads (vmath.c) */
+extern long long cw_vm_exact_calls;
+
 /* 0 = baseline, 1 = AVX2, 2 = AVX-512F (vmath.c) */
 int cw_vm_level(void);
 
@@ -141,8 +144,10 @@ static CW_VM_INLINE uint64_t cw_vm_hard(double h, double l)
                 for (int j = 0; j < m; j++) {                                 \
                     uint64_t bj;                                              \
                     (void)FAST(xi[j], &bj, FMA);                              \
-                    if (bj)                                                   \
+                    if (bj) {                                                 \
                         buf[j] = EXACT(xi[j]);                                \
+                        __atomic_fetch_add(&cw_vm_exact_calls, 1, __ATOMIC_RELAXED); \
+                    }                                                         \
                 }                                                             \
             memcpy(z + i, buf, (size_t)m * sizeof(double));                   \
         }                                                                     \
