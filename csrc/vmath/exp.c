@@ -5,37 +5,37 @@
  * arithmetic", ACM TOMS 15(2), 1989) carried in double-double, then a
  * rounding test (vmath.h) and, for the lanes that fail it, the exact path
  * (mp.c).
- *   exp:  x = (128 k + j) ln2/128 + r, kf = round(x * 128/ln2) by the
+ *   exp:  x = (512 k + j) ln2/512 + r, kf = round(x * 512/ln2) by the
  *         2^52 * 1.5 shifter (exact, the same on every ISA), r = (x - kf*A)
- *         - kf*B with A = ln2/128 to 35 bits (kf*A and x - kf*A exact for
- *         |kf| < 2^18) and B the rest, carried as rh + rl, |r| <= ln2/256.
- *   exp2: kf = round(128 x) (exact), f = x - kf/128 exact, r = f ln2 as a
- *         double-double (Dekker product by ln2's head, plus f * its tail).
- *   exp(r) = 1 + r + r^2/2 + r^3 (1/6 + r/24 + r^2/120 + r^3/720 +
- *   r^4/5040): r^2/2 exact (Dekker), the tail in double; the sum and the
- *   product by 2^(j/128) (a double-double table from
- *   tools/gen_vmath_tables.py) in double-double; times 2^k last (exact:
- *   only |x| < 708 (exp), |x| < 1020 (exp2) take this path, other inputs
- *   the exact one, so no result of the fast path is subnormal).
- * Error analysis (relative, before the final rounding): r's tail kf*B and
- * B's own rounding, 2^-79 each (|kf| < 2^17.1, |kf*B| < 2^-26); exp2's
- * f*ln2 tail 2^-80; the polynomial's omitted r^8/8! < 2^-83 and its
- * double tail (|tail| < 2^-27.6, a few ulps) 2^-79; the double-double sums
- * and products 2^-100; the table 2^-106: in all below 2^-76.5, inside the
- * 2^-72 the rounding test assumes.  Special values (NaN, +-inf, overflow,
+ *         - kf*B with A = ln2/512 to 33 bits (kf*A and x - kf*A exact for
+ *         |kf| < 2^20) and B the rest, carried as rh + rl, |r| <= ln2/1024.
+ *   exp2: kf = round(512 x) (exact), f = x - kf/512 exact, r = f ln2 as a
+ *         double-double (exact product by ln2's head, plus f * its tail).
+ *   exp(r) = 1 + r + q, q = r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)
+ *   in double; 2^(j/512) (1 + r + q) = th + th*rh + [th (rl + q) + tl (1 +
+ *   rh)] with th + tl the double-double table (tools/gen_vmath_tables.py),
+ *   th*rh an exact product, th + th*rh an exact fast two-sum, the bracket
+ *   in double, then renormalised; times 2^k last (exact: only |x| < 708
+ *   (exp), |x| < 1020 (exp2) take this path, the other inputs the exact
+ *   one, so no fast result is subnormal).  |x| < 2^-60 computes x = 0: the
+ *   result rounds to 1.
+ * Error analysis (relative, before the final rounding): q's double
+ * evaluation, a few ulps of |q| < 2^-22: 2^-73.4; the omitted r^7/7!:
+ * 2^-86; r's tail kf*B and B's own rounding, 2^-77 each (|kf| < 2^19.1,
+ * |kf*B| < 2^-24); exp2's f*ln2 tail 2^-80; the bracket's double sums
+ * 2^-75; the table 2^-106: in all below 2^-72.5, inside the 2^-72 the
+ * rounding test assumes.  Special values (NaN, +-inf, overflow,
  * underflow, |x| >= 708 for exp) take the exact path, which raises NumPy's
  * flags; the fast lanes raise only "inexact" (not reported). */
-/* no FMA contraction: every ISA path does the same operations (vmath.h) */
-#pragma GCC optimize("fp-contract=off")
 #include "vmath.h"
 #include "tables.h"
 
 /* 2^(kint/512) * exp(rh + rl), |r| <= ln2/1024; *bad |= hard */
 static CW_VM_INLINE double exp_tail(uint64_t kint, double rh, double rl, uint64_t *bad, const int fma)
 {
-    /* q = exp(r) - 1 - r to 2^-73.4 relative to the result: r^2 times a
-     * degree-3 polynomial, in double (the r^6/720 left out: 2^-72.5) */
-    const double q = (rh * rh) * (0.5 + rh * (1.0 / 6 + rh * (1.0 / 24 + rh * (1.0 / 120))));
+    /* q = exp(r) - 1 - r, |q| < 2^-22: r^2 times a degree-4 polynomial,
+     * in double (a few ulps: 2^-73.4; the r^7/7! left out: 2^-86) */
+    const double q = (rh * rh) * (0.5 + rh * (1.0 / 6 + rh * (1.0 / 24 + rh * (1.0 / 120 + rh * (1.0 / 720)))));
     const uint64_t j = kint & ((1u << CW_EXP_BITS) - 1);
     const double th = cw_exp_hi[j], tl = cw_exp_lo[j];
     /* T (1 + r + q) = th + th*rh + [th*(rl + q) + tl*(1 + rh)] */

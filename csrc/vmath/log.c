@@ -13,8 +13,9 @@
  *   Sterbenz), |r| < 2^-10.
  *   log x = e ln2 + (-log c) + log1p(r), log1p(r) = r - r^2/2 +
  *   r^3 (1/3 - r/4 + r^2/5 - r^3/6 + r^4/7 - r^5/8); e*ln2 as e*A + e*B
- *   (A = ln2 to 42 bits, e*A exact), -log c as a double-double, r^2/2
- *   exact, the sum of the heads by exact two-sums, the tails in double.
+ *   (A = ln2 to 42 bits, e*A exact), -log c as a head (a multiple of
+ *   2^-42: e*A + head is exact) and a tail, r^2/2 exact, the heads added
+ *   by exact fast two-sums, the tails in double, then renormalised.
  *   log2 x = log x * (1/ln2) and log10 x = log x * (1/ln10), products by a
  *   double-double constant.
  * Error analysis (relative to the result): the polynomial's omitted r^9/9,
