@@ -21,11 +21,7 @@ class Func:
         self.f = getattr(cw, name)
         op = getattr(self.f, "op", None)
         self.nin = getattr(op, "nin", 1)
-        # the contract against NumPy, any dtype: a correctly rounded row
-        # (0.5, csrc/vmath/, float64) is within 1 ULP of NumPy's (NumPy's
-        # own error is below 1), and its float32 loop is libmvec's
-        ulp = getattr(op, "max_ulp", 0)
-        self.max_ulp = max(1, getattr(op, "max_ulp_f32", 0)) if ulp == 0.5 else ulp
+        self.max_ulp = getattr(op, "max_ulp", 0)
         self.np = getattr(np, name)
         # messages name the canonical function, as NumPy's do (np.abs is
         # np.absolute, np.true_divide is np.divide)

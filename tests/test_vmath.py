@@ -1,6 +1,7 @@
 """corewise's own vector math (csrc/vmath/): float64 exp, exp2, log, log2,
-log10 are correctly rounded (ops.def's ULP column 0.5), bitwise the same on
-every ISA path, and raise NumPy's FP flags.
+log10 are correctly rounded, bitwise the same on every ISA path, and raise
+NumPy's FP flags -- where it is switched on (opt-in: COREWISE_VMATH=own or
+cw.set_vmath("own"); every test here but the switch's own runs with it on).
 
 * random inputs per domain against mpmath at 300 bits, correctly rounded
   (subnormal results rounded at 2^-1074), result == reference bit for bit;
@@ -36,6 +37,13 @@ FUNCS = {  # name: (index of cw_vmath_exact, mpmath reference)
 }
 TINY = mpmath.mpf(2) ** -1022
 SUB = mpmath.mpf(2) ** -1074
+
+
+@pytest.fixture(autouse=True)
+def _own_vmath():
+    prev = cw.set_vmath("own")
+    yield
+    cw.set_vmath(prev)
 
 
 def correctly_rounded(name, x):
@@ -196,7 +204,7 @@ LEVELS = ("baseline", "avx2", "avx512")
 
 
 def _run_isa(level):
-    env = dict(os.environ, COREWISE_ISA=level)
+    env = dict(os.environ, COREWISE_ISA=level, COREWISE_VMATH="own")
     r = subprocess.run([sys.executable, "-c", _ISA_SCRIPT], env=env, capture_output=True,
                        text=True, timeout=120, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -224,3 +232,28 @@ def test_isa_request_beyond_cpu_falls_back():
     res = _run_isa("avx512")
     assert res["isa"] == LEVELS[min(2, lib.cw_vmath_cpu_isa())]
     assert ffi.string(lib.cw_vmath_isa()).decode() in LEVELS
+
+
+def test_switch_own_and_libmvec():
+    """libmvec is the default (no COREWISE_VMATH), set_vmath switches both the
+    values (the own code's are correctly rounded, where libmvec's are not
+    all) and back, bad modes are refused, in the process and at import"""
+    x = domain("exp", 4000, 11)
+    own = cw.exp(x)
+    assert cw.set_vmath("libmvec") == "own"
+    assert cw.get_vmath() == "libmvec"
+    mvec = cw.exp(x)
+    assert cw.info()["vmath"].startswith("libmvec")
+    assert cw.set_vmath("own") == "libmvec"
+    assert np.array_equal(cw.exp(x), own)
+    assert not np.array_equal(own, mvec)           # libmvec is not correctly rounded
+    check_exact("exp", x[:300], own[:300])
+    with pytest.raises(ValueError, match="'own' or 'libmvec'"):
+        cw.set_vmath("fast")
+    env = {k: v for k, v in os.environ.items() if k != "COREWISE_VMATH"}
+    r = subprocess.run([sys.executable, "-c", "import corewise as cw; print(cw.get_vmath())"],
+                       env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert r.stdout.split()[-1] == "libmvec"
+    r = subprocess.run([sys.executable, "-c", "import corewise"], capture_output=True, text=True,
+                       env=dict(env, COREWISE_VMATH="fast"), timeout=120)
+    assert r.returncode != 0 and "COREWISE_VMATH must be 'own' or 'libmvec'" in r.stderr

@@ -15,6 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import corewise as cw  # noqa: E402
+
+cw.set_vmath("own")   # corewise's own code (opt-in); libmvec: evaluate's column
 from test_vmath import FUNCS, HERE, domain  # noqa: E402
 
 

@@ -10,6 +10,22 @@
 
 static int level = -1;
 long long cw_vm_exact_calls = 0;
+int cw_vm_own = 0;
+
+/* opt-in: COREWISE_VMATH=own (pkg/_lib.py refuses other values than own
+ * and libmvec at import) */
+__attribute__((constructor)) static void cw_vm_own_init(void)
+{
+    const char *s = getenv("COREWISE_VMATH");
+    cw_vm_own = s && !strcmp(s, "own");
+}
+
+int cw_set_vmath(int own)
+{
+    return __atomic_exchange_n(&cw_vm_own, own ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+int cw_get_vmath(void) { return cw_vm_own_on(); }
 
 long long cw_vmath_exact_calls(void)
 {

@@ -45,6 +45,11 @@ double cw_vm_log10_exact(double x);
 /* lanes the loops sent to the exact path, all threads (vmath.c) */
 extern long long cw_vm_exact_calls;
 
+/* nonzero when the rows above use this code rather than libmvec
+ * (COREWISE_VMATH=own at load, or cw_set_vmath; vmath.c) */
+extern int cw_vm_own;
+static inline int cw_vm_own_on(void) { return __atomic_load_n(&cw_vm_own, __ATOMIC_RELAXED); }
+
 /* 0 = baseline, 1 = AVX2, 2 = AVX-512F (vmath.c) */
 int cw_vm_level(void);
 
