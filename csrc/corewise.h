@@ -60,8 +60,8 @@ typedef struct {
     int nin;              /* number of array inputs */
     int nout;             /* number of outputs */
     int cost;             /* relative cost per element, 1 = sqrt */
-    int max_ulp;          /* accuracy contract (float64); 0 = exact */
-    int max_ulp_f32;      /* accuracy contract (float32) */
+    double max_ulp;       /* accuracy contract (float64); 0 = exact, 0.5 = correctly rounded */
+    double max_ulp_f32;   /* accuracy contract (float32) */
     int int_loops;        /* 1: native int32/int64 loops */
     int bool_out;         /* 1: the result is bool (predicates, comparisons) */
     int fpe;              /* cw_fpe_policy */
@@ -101,6 +101,23 @@ const char *cw_alias_get(int i, int target);
 
 /* ---- runtime (csrc/runtime.c) ---- */
 const char *cw_version(void);
+/* the dispatch level of corewise's own vector math (csrc/vmath/):
+ * "baseline", "avx2" or "avx512" (COREWISE_ISA at load; the CPU's best);
+ * cw_vmath_cpu_isa: the best level this CPU has, 0..2 in that order */
+const char *cw_vmath_isa(void);
+int cw_vmath_cpu_isa(void);
+/* whether float64 exp/exp2/log/log2/log10 use that code (1) or libmvec
+ * (0, the default; COREWISE_VMATH=own at load sets 1); cw_set_vmath
+ * returns the previous setting */
+int cw_set_vmath(int own);
+int cw_get_vmath(void);
+/* the exact (scalar, fixed-point) path of function fn (0 exp, 1 exp2,
+ * 2 log, 3 log2, 4 log10), which the vector loops use for the lanes that
+ * fail their rounding test: exposed so that the tests check it directly */
+double cw_vmath_exact(int fn, double x);
+/* how many elements the vector loops have sent to the exact path so far
+ * (special inputs and failed rounding tests; for the tests) */
+long long cw_vmath_exact_calls(void);
 const char *cw_build_flags(void);
 const char *cw_compiler(void);
 const char *cw_openmp_runtime(void);

@@ -15,6 +15,7 @@
 #include "cw_internal.h"
 #include "cw_iter.h"
 #include "cw_scalar.h"
+#include "vmath/vmath.h"
 
 /* Every loop has one signature: n elements of x (and y) into z; it returns
  * nonzero when it wrote an inf or NaN (CW_VMATH rows only; 0 otherwise).  Binary
@@ -207,6 +208,48 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
     return f ? f(n, (const float *)x, (float *)z) : cw_k_tanh_f32(n, x, y, z);
 }
 #define CW_OWN_tanh_f32 ~, cw_kv_tanh_f32,
+
+/* float64 rows that corewise's own vector math (csrc/vmath/) can compute:
+ * correctly rounded, bitwise the same on every ISA, exact FP flags.  It is
+ * opt-in (COREWISE_VMATH=own, cw_set_vmath; README, "Accuracy contract"):
+ * until it is as fast as libmvec, the default stays the generated libmvec
+ * loop.  The flag pass of these rows follows the same switch: with the
+ * own code it re-runs the own loop over the stretch (exact flags), with
+ * libmvec it is the scalar libm pass. */
+#define CW_VM_OWN(NAME)                                                       \
+    static int cw_kv_##NAME##_f64(ptrdiff_t n, const char *x, const char *y, char *z) \
+    {                                                                         \
+        if (!cw_vm_own_on())                                                  \
+            return cw_k_##NAME##_f64(n, x, y, z);                             \
+        cw_vm_##NAME(n, (const double *)x, (double *)z);                      \
+        return 0;                                                             \
+    }                                                                         \
+    static void cw_cv_##NAME##_f64(ptrdiff_t n, const char *x, ptrdiff_t xs,  \
+                                   const char *y, ptrdiff_t ys)               \
+    {                                                                         \
+        if (!cw_vm_own_on()) {                                                \
+            cw_c_##NAME##_f64(n, x, xs, y, ys);                               \
+            return;                                                           \
+        }                                                                     \
+        double a[256], r[256];                                                \
+        for (ptrdiff_t off = 0; off < n; off += 256) {                        \
+            ptrdiff_t k = n - off < 256 ? n - off : 256;                      \
+            for (ptrdiff_t i = 0; i < k; i++)                                 \
+                memcpy(&a[i], x + (off + i) * xs, sizeof(double));            \
+            cw_vm_##NAME(k, a, r);                                            \
+        }                                                                     \
+    }
+CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
+#define CW_OWN_exp_f64 ~, cw_kv_exp_f64,
+#define CW_OWN_exp2_f64 ~, cw_kv_exp2_f64,
+#define CW_OWN_log_f64 ~, cw_kv_log_f64,
+#define CW_OWN_log2_f64 ~, cw_kv_log2_f64,
+#define CW_OWN_log10_f64 ~, cw_kv_log10_f64,
+#define CW_VCHK_exp_f64 ~, 1 ? cw_cv_exp_f64 :,
+#define CW_VCHK_exp2_f64 ~, 1 ? cw_cv_exp2_f64 :,
+#define CW_VCHK_log_f64 ~, 1 ? cw_cv_log_f64 :,
+#define CW_VCHK_log2_f64 ~, 1 ? cw_cv_log2_f64 :,
+#define CW_VCHK_log10_f64 ~, 1 ? cw_cv_log10_f64 :,
 #define CW_2ND_(a, b, ...) b
 #define CW_2ND(...) CW_2ND_(__VA_ARGS__)
 #define CW_KFN(NAME, SUF) CW_2ND(CW_OWN_##NAME##_##SUF, cw_k_##NAME##_##SUF, ~)
@@ -220,7 +263,8 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
     { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
       sizeof(T), sizeof(O), __VA_ARGS__ NULL }
 /* the flag pass of a float loop, for CW_VMATH rows */
-#define CW_CHK(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
+#define CW_CHK_(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
+#define CW_CHK(FPE, NAME, SUF) CW_2ND(CW_VCHK_##NAME##_##SUF, CW_CHK_(FPE, NAME, SUF), ~)
 #define CW_INTL(EI, L, NAME) CW_CAT(CW_INTL_, CW_HAS_INT(EI))(L, NAME)
 #define CW_INTL_0(L, NAME) CW_NOLOOPS, CW_NOLOOPS
 #define CW_INTL_1(L, NAME)                                                    \

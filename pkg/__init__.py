@@ -10,6 +10,7 @@ from ._version import __version__
 from ._lib import lib as _clib  # noqa: F401  (checks the build at import)
 from ._threads import get_adaptive, get_num_threads, set_adaptive, set_num_threads, threads
 from ._info import info
+from ._vmath import get_vmath, set_vmath
 from ._ufunc import FUNCTIONS as _FUNCTIONS
 from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
@@ -27,7 +28,7 @@ functions = tuple(_FUNCTIONS)
 evaluate_functions = _evaluate_functions()
 
 __all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
-           "get_num_threads", "info", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
+           "get_num_threads", "get_vmath", "info", "set_vmath", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
            *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress",
            # NumPy itself parallel (pkg/_patch.py)

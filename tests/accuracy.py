@@ -158,7 +158,7 @@ def readme_rows(ops, measured=None):
     rows = []
     for op in ops:
         note = " (exact, = NumPy)" if op.max_ulp == 0 and op.max_ulp_f32 == 0 else ""
-        row = f"| `{op.name}` | {op.max_ulp}{note} | {op.max_ulp_f32}{note} |"
+        row = f"| `{op.name}` | {op.max_ulp:g}{note} | {op.max_ulp_f32:g}{note} |"
         if measured is not None:
             m = measured.get(op.name)
             row += f" {m[0]:.2f} / {m[1]:.2f} |" if m else " - |"

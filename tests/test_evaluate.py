@@ -176,7 +176,11 @@ def test_table_functions(op, dt):
         got = cw.evaluate(text, env)
         want = op.ufunc(*args)
     assert got.dtype == want.dtype
-    assert _ulp_diff(got, want).max() <= max(op.max_ulp, 0) + (0 if op.max_ulp == 0 else 1)
+    # evaluate's element functions are cw_scalar.h's (libm, libmvec): the
+    # correctly rounded rows (0.5, csrc/vmath/) are corewise.<name>'s loops
+    # only, and evaluate keeps libmvec's bound of 4 for them
+    ulp = 4 if op.max_ulp == 0.5 else op.max_ulp
+    assert _ulp_diff(got, want).max() <= max(ulp, 0) + (0 if ulp == 0 else 1)
     if op.max_ulp == 0:
         same_values(got, want)
 

@@ -1,0 +1,378 @@
+/* The exact (slow, scalar) path of corewise's vector math: exp, exp2, log,
+ * log2 and log10 of one double in 320-bit fixed point, correctly rounded.
+ *
+ * Role: the vector loops (exp.c, log.c) evaluate each element in
+ * double-double with a relative error below 2^-68 and apply a rounding test
+ * (Ziv's strategy; the test itself as in de Dinechin, Lauter and Muller,
+ * "Fast and correctly rounded logarithms in double-precision", RAIRO-ITA
+ * 41, 2007).  The few lanes whose result lies too close to a rounding
+ * boundary for that accuracy (about 1 in 2^15 random inputs), and the
+ * special inputs (overflow, underflow, 0, negatives, inf, NaN), come here.
+ *
+ * Method.  A number is 5 limbs of 64 bits, w[0] the integer part and
+ * w[1..4] 256 fraction bits, two's complement.  Products are truncated
+ * (error < 2^-254 each), divisions by a machine integer likewise.
+ *   exp(x):  k = floor(x / ln 2), r = x - k ln 2 in [0, ln 2) (exact
+ *            product k * LN2, LN2 to 256 bits), exp(r) = (Taylor series
+ *            of exp(r / 2^10))^(2^10): about 25 terms and 10 squarings,
+ *            relative error below 2^-235; the result is exp(r) * 2^k.
+ *   exp2(x): k = floor(x), f = x - k (exact, in fixed point), exp(f ln 2) * 2^k.
+ *   log(x):  x = 2^e m, m in [sqrt(1/2), sqrt 2), log m = 2 atanh(s) with
+ *            s = (m - 1) / (m + 1) = (M - 2^52) / (M + 2^52) (M the integer
+ *            mantissa: one division of a fixed-point number by a 64-bit
+ *            integer), |s| < 0.172, the series s^(2i+1) / (2i+1) to 2^-256
+ *            (about 50 terms); log x = e ln 2 + log m; log2 x =
+ *            e + log m / ln 2; log10 x = log x / ln 10.
+ * The worst cases of these functions in binary64 need the result to about
+ * 2^-(53 + 64) relative (Lefevre and Muller, "Worst cases for correct
+ * rounding of the elementary functions in double precision", ARITH 15,
+ * 2001: at most ~59 identical bits after the rounding bit); this path's
+ * error, below 2^-200 relative, decides every case.  The result is then
+ * rounded to nearest-even at bit 53 (fewer bits for a subnormal result),
+ * once, by integer operations; the FP flags NumPy reports (overflow,
+ * underflow, divide-by-zero, invalid) are raised explicitly, as the IEEE
+ * operation that produced the special result would.  Written from the
+ * published methods; no code from other libraries. */
+#include <fenv.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+/* no FMA contraction: every ISA path does the same operations (vmath.h) */
+#pragma GCC optimize("fp-contract=off")
+#include "vmath.h"
+#include "tables.h"
+
+typedef struct { uint64_t w[5]; } mp;
+typedef unsigned __int128 u128;
+
+static const mp MP_LN2 = CW_MP_LN2, MP_INVLN2 = CW_MP_INVLN2, MP_INVLN10 = CW_MP_INVLN10;
+
+static mp mp_add(mp a, mp b)
+{
+    mp r;
+    u128 c = 0;
+    for (int i = 4; i >= 0; i--) {
+        c += (u128)a.w[i] + b.w[i];
+        r.w[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    return r;
+}
+
+static mp mp_neg(mp a)
+{
+    mp r;
+    u128 c = 1;
+    for (int i = 4; i >= 0; i--) {
+        c += (u128)(uint64_t)~a.w[i];
+        r.w[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    return r;
+}
+
+static int mp_isneg(mp a) { return (int64_t)a.w[0] < 0; }
+static mp mp_sub(mp a, mp b) { return mp_add(a, mp_neg(b)); }
+
+/* a * b for a, b >= 0, truncated to 256 fraction bits */
+static mp mp_mul(mp a, mp b)
+{
+    uint64_t p[10] = { 0 };
+    for (int i = 0; i < 5; i++) {           /* little-endian limb i = w[4 - i] */
+        u128 c = 0;
+        for (int j = 0; j < 5; j++) {
+            c += (u128)a.w[4 - i] * b.w[4 - j] + p[i + j];
+            p[i + j] = (uint64_t)c;
+            c >>= 64;
+        }
+        p[i + 5] = (uint64_t)c;
+    }
+    mp r;
+    for (int i = 0; i < 5; i++)
+        r.w[4 - i] = p[i + 4];
+    return r;
+}
+
+/* signed a times b >= 0 */
+static mp mp_smul(mp a, mp b)
+{
+    return mp_isneg(a) ? mp_neg(mp_mul(mp_neg(a), b)) : mp_mul(a, b);
+}
+
+static mp mp_mul_u64(mp a, uint64_t k)
+{
+    mp r;
+    u128 c = 0;
+    for (int i = 4; i >= 0; i--) {
+        c += (u128)a.w[i] * k;
+        r.w[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    return r;
+}
+
+/* a / d for a >= 0 */
+static mp mp_div_u64(mp a, uint64_t d)
+{
+    mp r;
+    u128 rem = 0;
+    for (int i = 0; i < 5; i++) {
+        u128 cur = (rem << 64) | a.w[i];
+        r.w[i] = (uint64_t)(cur / d);
+        rem = cur % d;
+    }
+    return r;
+}
+
+static mp mp_int(int64_t k)
+{
+    mp r = { { (uint64_t)k, 0, 0, 0, 0 } };
+    return r;
+}
+
+static int mp_iszero(mp a) { return !(a.w[0] | a.w[1] | a.w[2] | a.w[3] | a.w[4]); }
+
+/* a / 2^s, a >= 0, 0 <= s < 64 */
+static mp mp_shr(mp a, int s)
+{
+    mp r;
+    for (int i = 4; i > 0; i--)
+        r.w[i] = (a.w[i] >> s) | (s ? a.w[i - 1] << (64 - s) : 0);
+    r.w[0] = a.w[0] >> s;
+    return r;
+}
+
+/* a finite double with |x| < 2^63 and |x| >= 2^-200, exactly */
+static mp mp_from_double(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, 8);
+    int be = (int)((b >> 52) & 0x7ff);
+    uint64_t m = (b & 0xfffffffffffffull) | (be ? 1ull << 52 : 0);
+    int e = (be ? be : 1) - 1075;      /* |x| = m * 2^e */
+    mp r = { { 0, 0, 0, 0, 0 } };
+    int pos = e + 256;                  /* bit position of m's lsb, from the bottom */
+    if (pos < 0) {                      /* not needed by the callers (|x| >= 2^-200) */
+        m >>= -pos < 64 ? -pos : 63;
+        pos = 0;
+    }
+    int limb = pos / 64, sh = pos % 64; /* little-endian limb index */
+    u128 v = (u128)m << sh;
+    r.w[4 - limb] = (uint64_t)v;
+    if (limb < 4)
+        r.w[3 - limb] = (uint64_t)(v >> 64);
+    return (b >> 63) ? mp_neg(r) : r;
+}
+
+/* round v * 2^s (v != 0; its sign) to the nearest double, ties to even,
+ * subnormal and overflowing results included; raises overflow/underflow
+ * as IEEE's final rounding would (inexact always: none of these results
+ * is exact unless v has no bits below the kept ones). */
+static double mp_to_double(mp v, int s)
+{
+    int neg = mp_isneg(v);
+    if (neg)
+        v = mp_neg(v);
+    int top = -1;                       /* highest set bit, from the bottom (0..319) */
+    for (int i = 0; i < 5 && top < 0; i++)
+        if (v.w[i])
+            top = (4 - i) * 64 + 63 - __builtin_clzll(v.w[i]);
+    if (top < 0)
+        return neg ? -0.0 : 0.0;
+    long E = (long)top - 256 + s;       /* exponent of the leading bit */
+    long keep = E >= -1022 ? 53 : 53 - (-1022 - E);
+    uint64_t mant = 0;
+    int round = 0, sticky = 0;
+    for (long i = 0; i <= top && keep >= 0; i++) {   /* bit top - i */
+        long bit = top - i;
+        int b = (int)((v.w[4 - bit / 64] >> (bit % 64)) & 1);
+        if (i < keep)
+            mant = (mant << 1) | (uint64_t)b;
+        else if (i == keep)
+            round = b;
+        else
+            sticky |= b;
+        if (i > keep && sticky)
+            break;
+    }
+    if (keep == 0)                      /* the leading bit is the round bit */
+        round = 1;
+    if (keep < 0)
+        sticky = 1;
+    int inexact = round | sticky;
+    if (round && (sticky || (mant & 1)))
+        mant++;
+    if (E > 1023 || (E == 1023 && mant >> 53)) {
+        feraiseexcept(FE_OVERFLOW | FE_INEXACT);
+        return neg ? -HUGE_VAL : HUGE_VAL;
+    }
+    /* value = mant * 2^(E - keep + 1); a carry to 2^keep stays exact */
+    double r = ldexp((double)mant, keep > 0 ? (int)(E - keep + 1) : -1074);
+    if (inexact && E < -1022)
+        feraiseexcept(FE_UNDERFLOW | FE_INEXACT);
+    return neg ? -r : r;
+}
+
+/* exp(r) for 0 <= r < 1 */
+static mp mp_exp01(mp r)
+{
+    mp t = mp_shr(r, 10), term = mp_int(1), sum = mp_int(1);
+    for (uint64_t n = 1; n < 60; n++) {
+        term = mp_div_u64(mp_mul(term, t), n);
+        if (mp_iszero(term))
+            break;
+        sum = mp_add(sum, term);
+    }
+    for (int i = 0; i < 10; i++)
+        sum = mp_mul(sum, sum);
+    return sum;
+}
+
+/* exp/exp2 special inputs: NaN, +-inf (no flag), results that overflow
+ * (x > hi) or round to 0 (x < lo); 1 for |x| < 2^-60 (the result rounds
+ * to 1: |exp(x) - 1| < 2^-59, inexact); 0 otherwise */
+static int exp_special(double x, double hi, double lo, double *r)
+{
+    if (isnan(x))
+        *r = x + x;
+    else if (isinf(x))
+        *r = x > 0 ? x : 0.0;
+    else if (x > hi)
+        *r = mp_to_double(mp_int(1), 1024);     /* raises overflow */
+    else if (x < lo) {
+        feraiseexcept(FE_UNDERFLOW | FE_INEXACT);
+        *r = 0.0;
+    } else if (fabs(x) < 0x1p-60)
+        *r = 1.0 + x;
+    else
+        return 0;
+    return 1;
+}
+
+double cw_vm_exp_exact(double x)
+{
+    double res;
+    if (exp_special(x, 709.8, -745.2, &res))
+        return res;
+    double k = floor(x * CW_DD_INVLN2_HI);
+    mp r = mp_sub(mp_from_double(x), k < 0 ? mp_neg(mp_mul_u64(MP_LN2, (uint64_t)-k))
+                                            : mp_mul_u64(MP_LN2, (uint64_t)k));
+    while (mp_isneg(r))
+        r = mp_add(r, MP_LN2), k -= 1;
+    while (!mp_isneg(mp_sub(r, MP_LN2)))
+        r = mp_sub(r, MP_LN2), k += 1;
+    return mp_to_double(mp_exp01(r), (int)k);
+}
+
+double cw_vm_exp2_exact(double x)
+{
+    double res;
+    if (exp_special(x, 1024.0, -1076.0, &res))
+        return res;
+    double k = floor(x);
+    mp f = mp_sub(mp_from_double(x), mp_int((int64_t)k)); /* exact, in [0, 1) */
+    mp v = mp_iszero(f) ? mp_int(1) : mp_exp01(mp_mul(f, MP_LN2));
+    return mp_to_double(v, (int)k);
+}
+
+/* log special inputs: NaN, x <= 0, +inf; 0 when x is positive finite */
+static int log_special(double x, double *r)
+{
+    if (isnan(x)) {
+        *r = x + x;
+        return 1;
+    }
+    if (x == 0.0) {
+        feraiseexcept(FE_DIVBYZERO);
+        *r = -HUGE_VAL;
+        return 1;
+    }
+    if (x < 0.0) {
+        feraiseexcept(FE_INVALID);
+        *r = NAN;
+        return 1;
+    }
+    if (isinf(x)) {
+        *r = x;
+        return 1;
+    }
+    return 0;
+}
+
+/* x = 2^e m, m in [sqrt(1/2), sqrt 2); returns log m, sets *e */
+static mp mp_logm(double x, int *e)
+{
+    uint64_t b;
+    memcpy(&b, &x, 8);
+    int be = (int)(b >> 52);
+    uint64_t M = b & 0xfffffffffffffull;
+    if (be == 0) {                               /* subnormal: normalise */
+        int sh = __builtin_clzll(M) - 11;
+        M <<= sh;
+        be = 1 - sh;
+    }
+    M |= 1ull << 52;
+    *e = be - 1023;
+    /* m = M / 2^52; if m >= sqrt 2 (M > 0x16a09e667f3bcc.9), use m / 2 */
+    uint64_t den, num;
+    int negs;
+    if (M > 0x16a09e667f3bccull) {
+        *e += 1;                                 /* m/2 = M / 2^53 */
+        den = M + (1ull << 53);
+        negs = M < (1ull << 53);
+        num = negs ? (1ull << 53) - M : M - (1ull << 53);
+    } else {
+        den = M + (1ull << 52);
+        negs = M < (1ull << 52);
+        num = negs ? (1ull << 52) - M : M - (1ull << 52);
+    }
+    mp s = mp_div_u64(mp_int((int64_t)num), den), s2 = mp_mul(s, s);
+    mp pw = s, sum = s;
+    for (uint64_t i = 3; i < 400; i += 2) {
+        pw = mp_mul(pw, s2);
+        if (mp_iszero(pw))
+            break;
+        sum = mp_add(sum, mp_div_u64(pw, i));
+    }
+    sum = mp_add(sum, sum);
+    return negs ? mp_neg(sum) : sum;
+}
+
+static mp mp_ln(double x)
+{
+    int e;
+    mp lm = mp_logm(x, &e);
+    mp el = e < 0 ? mp_neg(mp_mul_u64(MP_LN2, (uint64_t)-e)) : mp_mul_u64(MP_LN2, (uint64_t)e);
+    return mp_add(el, lm);
+}
+
+double cw_vm_log_exact(double x)
+{
+    double r;
+    if (log_special(x, &r))
+        return r;
+    if (x == 1.0)
+        return 0.0;
+    return mp_to_double(mp_ln(x), 0);
+}
+
+double cw_vm_log2_exact(double x)
+{
+    double r;
+    if (log_special(x, &r))
+        return r;
+    int e;
+    mp v = mp_add(mp_int(0), mp_smul(mp_logm(x, &e), MP_INVLN2));
+    v = mp_add(v, mp_int(e));
+    return mp_iszero(v) ? 0.0 : mp_to_double(v, 0);
+}
+
+double cw_vm_log10_exact(double x)
+{
+    double r;
+    if (log_special(x, &r))
+        return r;
+    if (x == 1.0)
+        return 0.0;
+    return mp_to_double(mp_smul(mp_ln(x), MP_INVLN10), 0);
+}

@@ -1,0 +1,181 @@
+/* corewise's own vector math (csrc/vmath/): shared declarations, the
+ * double-double helpers and the loop template.
+ *
+ * Every function is an element function `fast(x, &bad)` of basic IEEE
+ * operations only (+ - * and bit operations; no FMA -- this folder is
+ * compiled with fp-contract off -- no libm call, no conversion whose
+ * rounding an ISA could do differently), evaluated in double-double with a
+ * final rounding test; a lane whose test fails or whose input is special
+ * sets `bad` and is recomputed by the exact path (mp.c).  CW_VM_LOOPS
+ * instantiates the same loop three times -- baseline (SSE2), AVX2 and
+ * AVX-512F -- which GCC vectorises at 2, 4 and 8 lanes; since every lane
+ * performs the same operations in the same order, with per-lane selects
+ * rather than branches, the three give bitwise the same results, and so do
+ * the remainder iterations (scalar or masked) and any thread count.  The
+ * level runs from cw_vm_level(): the best the CPU has, or the one
+ * COREWISE_ISA=baseline|avx2|avx512 asks for (read when the library loads,
+ * i.e. at `import corewise`; a level the CPU lacks falls back to the best
+ * one it has, which cw_vmath_isa() names). */
+#ifndef CW_VMATH_H
+#define CW_VMATH_H
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* the element functions and helpers are inlined into each ISA's loop
+ * (always_inline: the loops' target attributes also set the tuning) */
+#define CW_VM_INLINE inline __attribute__((always_inline))
+
+typedef void (*cw_vm_loop)(ptrdiff_t n, const double *x, double *z);
+
+/* the vector loops (contiguous, z == x allowed) */
+void cw_vm_exp(ptrdiff_t n, const double *x, double *z);
+void cw_vm_exp2(ptrdiff_t n, const double *x, double *z);
+void cw_vm_log(ptrdiff_t n, const double *x, double *z);
+void cw_vm_log2(ptrdiff_t n, const double *x, double *z);
+void cw_vm_log10(ptrdiff_t n, const double *x, double *z);
+
+/* the exact scalar path (mp.c): correctly rounded, NumPy's FP flags */
+double cw_vm_exp_exact(double x);
+double cw_vm_exp2_exact(double x);
+double cw_vm_log_exact(double x);
+double cw_vm_log2_exact(double x);
+double cw_vm_log10_exact(double x);
+
+/* lanes the loops sent to the exact path, all threads (vmath.c) */
+extern long long cw_vm_exact_calls;
+
+/* nonzero when the rows above use this code rather than libmvec
+ * (COREWISE_VMATH=own at load, or cw_set_vmath; vmath.c) */
+extern int cw_vm_own;
+static inline int cw_vm_own_on(void) { return __atomic_load_n(&cw_vm_own, __ATOMIC_RELAXED); }
+
+/* 0 = baseline, 1 = AVX2, 2 = AVX-512F (vmath.c) */
+int cw_vm_level(void);
+
+static CW_VM_INLINE double cw_asd(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+
+static CW_VM_INLINE uint64_t cw_asu(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+/* s + e = a + b exactly, |a| >= |b| or a == 0 (Dekker) */
+static CW_VM_INLINE void cw_fast2sum(double a, double b, double *s, double *e)
+{
+    double t = a + b;
+    *s = t;
+    *e = b - (t - a);
+}
+
+/* s + e = a + b exactly, any order (Knuth) */
+static CW_VM_INLINE void cw_2sum(double a, double b, double *s, double *e)
+{
+    double t = a + b, bb = t - a;
+    *s = t;
+    *e = (a - (t - bb)) + (b - bb);
+}
+
+/* p + e = a * b exactly: with an FMA where the ISA has one (fma != 0, a
+ * constant after inlining), else Veltkamp's split and Dekker's product.
+ * Both are error-free (e = a*b - p exactly; no overflow or underflow for
+ * the operands used here: |a|, |b| < 2^995, |e| > 2^-969 or e = 0), so
+ * the two give bitwise the same (p, e) and the ISA paths stay identical. */
+static CW_VM_INLINE void cw_2prod(double a, double b, double *p, double *e, const int fma)
+{
+    if (fma) {
+        const double t = a * b;
+        *p = t;
+        *e = __builtin_fma(a, b, -t);
+        return;
+    }
+    const double C = 134217729.0;       /* 2^27 + 1 */
+    double ca = C * a, cb = C * b;
+    double ah = ca - (ca - a), al = a - ah;
+    double bh = cb - (cb - b), bl = b - bh;
+    double t = a * b;
+    *p = t;
+    *e = ((ah * bh - t) + ah * bl + al * bh) + al * bl;
+}
+
+/* integer bits select: c ? a : b on the bit patterns (no FP operation) */
+static CW_VM_INLINE double cw_sel(uint64_t c, double a, double b)
+{
+    uint64_t m = (uint64_t)0 - (c & 1);
+    return cw_asd((cw_asu(a) & m) | (cw_asu(b) & ~m));
+}
+
+/* Rounding test: h + l (|l| <= ulp(h)/2) within a relative error of
+ * 2^-72 of the exact result rounds to h for certain if h + l * RC == h,
+ * RC = 1 + 2^-17 (2^-72 * 2^54 * 2, the factor 2 for the lower ulp at a
+ * power of two, with a margin of 2); after de Dinechin, Lauter and Muller
+ * (2007), section 2.  A fraction of about 2^-17 of the lanes fails it. */
+#define CW_VM_RC (1.0 + 0x1p-17)
+static CW_VM_INLINE uint64_t cw_vm_hard(double h, double l)
+{
+    return h + l * CW_VM_RC != h;
+}
+
+#define CW_VM_BLOCK 256
+
+/* One loop of element function FAST (double FAST(double, uint64_t *bad,
+ * fma)): blocks of CW_VM_BLOCK through a buffer (so that z == x works and
+ * the fix-up still sees the inputs); in a block where a lane set bad
+ * (about 1 block in 500 on random inputs), the lanes are re-evaluated one
+ * by one -- the same operations, so the same bad lanes -- and those go
+ * through EXACT. */
+#define CW_VM_LOOP(FN, FAST, EXACT, ATTR, FMA)                                \
+    ATTR static void FN(ptrdiff_t n, const double *x, double *z)              \
+    {                                                                         \
+        double buf[CW_VM_BLOCK];                                              \
+        for (ptrdiff_t i = 0; i < n; i += CW_VM_BLOCK) {                      \
+            const int m = n - i < CW_VM_BLOCK ? (int)(n - i) : CW_VM_BLOCK;   \
+            const double *xi = x + i;                                         \
+            uint64_t any = 0;                                                 \
+            _Pragma("omp simd reduction(|:any)")                              \
+            for (int j = 0; j < m; j++) {                                     \
+                uint64_t bj;                                                  \
+                buf[j] = FAST(xi[j], &bj, FMA);                               \
+                any |= bj;                                                    \
+            }                                                                 \
+            if (any)                                                          \
+                for (int j = 0; j < m; j++) {                                 \
+                    uint64_t bj;                                              \
+                    (void)FAST(xi[j], &bj, FMA);                              \
+                    if (bj) {                                                 \
+                        buf[j] = EXACT(xi[j]);                                \
+                        __atomic_fetch_add(&cw_vm_exact_calls, 1, __ATOMIC_RELAXED); \
+                    }                                                         \
+                }                                                             \
+            memcpy(z + i, buf, (size_t)m * sizeof(double));                   \
+        }                                                                     \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* tune=: GCC's generic tuning emulates gathers with scalar loads; the
+ * table look-ups are gathers (tuning changes no result) */
+#define CW_VM_AVX2 __attribute__((target("avx2,fma,tune=haswell")))
+#define CW_VM_AVX512 __attribute__((target("avx512f,fma,tune=skylake-avx512,prefer-vector-width=512")))
+#define CW_VM_LOOPS(NAME, FAST, EXACT)                                        \
+    CW_VM_LOOP(NAME##_base, FAST, EXACT, , 0)                                 \
+    CW_VM_LOOP(NAME##_avx2, FAST, EXACT, CW_VM_AVX2, 1)                       \
+    CW_VM_LOOP(NAME##_avx512, FAST, EXACT, CW_VM_AVX512, 1)                   \
+    void NAME(ptrdiff_t n, const double *x, double *z)                        \
+    {                                                                         \
+        static const cw_vm_loop L[3] = { NAME##_base, NAME##_avx2, NAME##_avx512 }; \
+        L[cw_vm_level()](n, x, z);                                            \
+    }
+#else
+#define CW_VM_LOOPS(NAME, FAST, EXACT)                                        \
+    CW_VM_LOOP(NAME##_base, FAST, EXACT, , 0)                                 \
+    void NAME(ptrdiff_t n, const double *x, double *z) { NAME##_base(n, x, z); }
+#endif
+
+#endif

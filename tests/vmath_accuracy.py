@@ -1,0 +1,53 @@
+"""The accuracy table of corewise's own vector math (csrc/vmath/), as in the
+README: the maximum error in ULP, against mpmath at 300 bits, of corewise,
+NumPy and glibc's libmvec (what corewise used before: corewise.evaluate still
+compiles these functions with it) on the same inputs -- random inputs over
+each domain (tests/test_vmath.py's `domain`) and, for log and exp2, the
+hard-to-round inputs of tests/data/hard-cases.  Run:
+
+    python tests/vmath_accuracy.py [N]      # N random inputs per function (default 20000)
+"""
+import sys
+from pathlib import Path
+
+import mpmath
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import corewise as cw  # noqa: E402
+
+cw.set_vmath("own")   # corewise's own code (opt-in); libmvec: evaluate's column
+from test_vmath import FUNCS, HERE, domain  # noqa: E402
+
+
+def ulps(name, x, y):
+    """|y - f(x)| / ulp(f(x)) per element, mpmath at 300 bits"""
+    out = np.zeros(len(x))
+    with mpmath.workprec(300):
+        for i, (xi, yi) in enumerate(zip(x, y)):
+            v = FUNCS[name][1](mpmath.mpf(float(xi)))
+            if not mpmath.isfinite(v) or not np.isfinite(yi):
+                continue
+            sp = mpmath.mpf(float(np.spacing(np.abs(np.float64(float(v))))))
+            out[i] = float(abs(mpmath.mpf(float(yi)) - v) / sp)
+    return out
+
+
+def main(n):
+    print("| function (float64) | inputs | corewise max ULP | NumPy max ULP | libmvec max ULP |")
+    print("|---|---|---|---|---|")
+    for name in FUNCS:
+        x = domain(name, n, seed=1)
+        label = f"{len(x)} random"
+        hard = HERE / "data" / "hard-cases" / f"{name}.npy"
+        if hard.exists():
+            x = np.concatenate([x, np.load(hard)])
+            label += " + 1500 hard cases"
+        with np.errstate(all="ignore"):
+            res = [getattr(cw, name)(x), getattr(np, name)(x), cw.evaluate(f"{name}(x)", {"x": x})]
+        errs = [ulps(name, x, y).max() for y in res]
+        print(f"| `{name}` | {label} | " + " | ".join(f"{e:.3f}" for e in errs) + " |")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
