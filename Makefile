@@ -112,8 +112,7 @@ asan-build:
 asan-run:
 	rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	$(SAN_ENV) $(SAN_VENV)/bin/python -m pytest -n $(JOBS) $(SAN_PYTEST_ARGS); rc=$$?; \
-	if [ -n "$$(ls $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; echo "asan: sanitizer reports above"; exit 1; fi; \
-	echo "asan: 0 sanitizer reports"; exit $$rc
+	sh tools/sanitizers/check_logs.sh $(SAN_LOG) || exit 1; exit $$rc
 
 VALGRIND_ARGS ?=
 valgrind: install
