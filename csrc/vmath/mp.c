@@ -362,8 +362,8 @@ double cw_vm_log2_exact(double x)
     if (log_special(x, &r))
         return r;
     int e;
-    mp v = mp_add(mp_int(0), mp_smul(mp_logm(x, &e), MP_INVLN2));
-    v = mp_add(v, mp_int(e));
+    mp f = mp_smul(mp_logm(x, &e), MP_INVLN2); /* sets e: before mp_int(e) */
+    mp v = mp_add(f, mp_int(e));
     return mp_iszero(v) ? 0.0 : mp_to_double(v, 0);
 }
 
