@@ -332,7 +332,7 @@ ptrdiff_t cw_scan_scratch(int ndim, const ptrdiff_t *shape);
 int cw_scan(int op, int dtype, int ndim, const ptrdiff_t *shape,
             const char *x, const ptrdiff_t *xstrides, char *y, const ptrdiff_t *ystrides,
             char *scratch, ptrdiff_t scratch_n);
-/* Block size (elements) of the scans; n <= 0 resets to the default 4096.
+/* Block size (elements) of the scans; n <= 0 resets to the default 4000.
  * Changing it changes float scans' rounding (tests only). */
 ptrdiff_t cw_set_scan_block(ptrdiff_t n);
 ptrdiff_t cw_get_scan_block(void);

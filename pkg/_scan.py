@@ -145,7 +145,7 @@ def scan(s, a, axis=None, dtype=None, out=None):
 def cumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum of the elements along a given axis (numpy.cumsum);
     parallel and deterministic, within the README's error bound of NumPy's
-    serial sum (bitwise for integers and for rows of at most 4096)."""
+    serial sum (bitwise for integers and for rows of at most 4000)."""
     return scan(_FUNCS["cumsum"], a, axis, dtype, out)
 
 

@@ -90,7 +90,7 @@ def test_max_min_accumulate_bitwise_numpy(block, tiny_threshold, data):
 @settings(deadline=None, max_examples=100)
 @given(st.data())
 def test_one_block_is_numpy_serial_scan(tiny_threshold, data):
-    """Rows of at most one block (4096): the serial left-to-right scan,
+    """Rows of at most one block (4000): the serial left-to-right scan,
     bitwise NumPy's (specials included)."""
     a = data.draw(views(max_dims=3, max_side=7))
     name = data.draw(st.sampled_from(FUNCS))
@@ -222,7 +222,7 @@ def test_many_rows_parallel_over_rows():
     got = _both_threads(lambda: cw.cumsum(x, axis=1))
     assert_same(got, np.cumsum(x, axis=1))     # rows of one block: NumPy's bits
     got = _both_threads(lambda: cw.cumsum(x, axis=0))
-    assert_same(got, np.cumsum(x, axis=0))     # 5000 > 4096: two blocks per column ...
+    assert_same(got, np.cumsum(x, axis=0))     # 5000 > 4000: two blocks per column ...
     with cw.threads(1):
         assert_same(cw.cumsum(np.asfortranarray(x), axis=0), got)
 
