@@ -104,11 +104,17 @@ def _compute(code, x, axis, rd, arr):
                      ffi.cast("char *", addr(x)), ffi.new("ptrdiff_t[]", xs),
                      ffi.cast("char *", addr(y)), ffi.new("ptrdiff_t[]", ys),
                      ffi.cast("char *", addr(scratch)) if ns else ffi.NULL, ns)
-    if rc & _MASK:
-        check(rc & _MASK, "accumulate")
-    if rc and code in _ADDMUL and cdt.kind == "f":
-        check(rc & ~_MASK, "accumulate")  # NumPy: "overflow encountered in accumulate"
+    if rc:
+        _status(rc, code, cdt.kind == "f")
     return res
+
+
+def _status(rc, code, floats):
+    """cw_scan's status: errors raised; the FP flags of a float add/multiply
+    reported as NumPy's ("overflow encountered in accumulate")."""
+    check(rc & _MASK, "accumulate")
+    if floats and code in _ADDMUL:
+        check(rc & ~_MASK, "accumulate")
 
 
 def _out_array(out, allow_tuple):
@@ -120,8 +126,38 @@ def _out_array(out, allow_tuple):
     return out
 
 
+_FAST = {np.dtype(np.float32): lib.CW_F32, np.dtype(np.float64): lib.CW_F64}
+
+
+def _fast(code, a):
+    """A whole 1-D, C-contiguous, aligned, non-empty float32/float64 array,
+    no dtype=/out=: the C call without the general path's layout work (the
+    same C function, the same bits); None when a is not such an array."""
+    ccode = _FAST.get(a.dtype)
+    if ccode is None or a.ndim != 1 or not a.size:
+        return None
+    fl = a.flags
+    if not (fl.c_contiguous and fl.aligned):
+        return None
+    n, w = a.size, a.itemsize
+    res = np.empty(n, a.dtype)
+    dims = ffi.new("ptrdiff_t[3]", (n, w, w))
+    ns = lib.cw_scan_scratch(1, dims)
+    scratch = np.empty(ns, np.int64) if ns else None
+    rc = lib.cw_scan(code, ccode, 1, dims, ffi.from_buffer(a), dims + 1, ffi.from_buffer(res),
+                     dims + 2, ffi.from_buffer(scratch) if ns else ffi.NULL, ns)
+    if rc:
+        _status(rc, code, True)
+    return res
+
+
 def scan(s, a, axis=None, dtype=None, out=None):
     """cumsum/cumprod/nancumsum/nancumprod: NumPy's semantics."""
+    if type(a) is np.ndarray and dtype is None and out is None \
+            and (axis is None or type(axis) is int and axis in (0, -1)):
+        res = _fast(s.code, a)
+        if res is not None:
+            return res
     x = as_input(s, a)
     rd = _result_dtype(s.name, s.np_func, x.dtype, dtype)
     if axis is None:
@@ -186,6 +222,10 @@ def accumulate(name, a, axis=0, dtype=None, out=None):
         return NotImplemented
     if code not in _ADDMUL and a.dtype != rd:
         return NotImplemented  # maximum/minimum with a cast: NumPy's
+    if out is None and dtype is None and ax == 0:
+        res = _fast(code, a)
+        if res is not None:
+            return res
     arr = None
     if out is not None:
         arr = _out_array(out, True)
