@@ -83,7 +83,8 @@ typedef struct {
     char *y;
     const ptrdiff_t *ys;
     ptrdiff_t N, B, nbr, nblocks, rows, G;   /* G: blocks per task */
-    void *tot;                       /* nblocks totals / carries (pass 1, carries) */
+    int jmajor;                      /* block q = (row q % rows, block q / rows) */
+    void *tot;                       /* nblocks totals / carries, indexed as q */
     int pass;                        /* 1: totals, 2: the scan */
 } scan_ctx;
 
@@ -92,7 +93,14 @@ typedef struct {
 static inline int block_at(const scan_ctx *c, ptrdiff_t q, const char **xp, char **yp,
                            ptrdiff_t *len)
 {
-    ptrdiff_t r = q / c->nbr, j = q - r * c->nbr;
+    ptrdiff_t r, j;
+    if (c->jmajor) {
+        j = q / c->rows;
+        r = q - j * c->rows;
+    } else {
+        r = q / c->nbr;
+        j = q - r * c->nbr;
+    }
     if (c->pass == 1 && j == c->nbr - 1)
         return 0;
     ptrdiff_t ox = 0, oy = 0, rem = r;
@@ -178,7 +186,7 @@ static void name##_carry(const scan_ctx *c)                                     
     for (ptrdiff_t r = 0; r < c->rows; r++) {                                        \
         S acc = (S)(E);                                                              \
         for (ptrdiff_t j = 0; j < c->nbr; j++) {                                     \
-            ptrdiff_t q = r * c->nbr + j;                                            \
+            ptrdiff_t q = c->jmajor ? j * c->rows + r : r * c->nbr + j;              \
             S t = j < c->nbr - 1 ? tot[q] : (S)(E);                                  \
             tot[q] = acc;                                                            \
             acc = COMB(acc, t);                                                      \
@@ -295,6 +303,15 @@ int cw_scan(int op, int dtype, int ndim, const ptrdiff_t *shape,
         if (!scratch || scratch_n < c.nblocks)
             return scratch ? CW_ESHAPE : CW_ENULL;
         c.tot = scratch;
+    }
+    /* The order of the blocks (it only schedules: each block's arithmetic is
+     * the same): rows closer in memory than a row's consecutive elements (a
+     * scan along axis 0 of a C-order array) are taken block index first, so
+     * that the interleaved folds of neighbouring rows share cache lines;
+     * otherwise row first (the folds walk one row's consecutive blocks). */
+    if (ndim > 1 && c.nbr > 1) {
+        ptrdiff_t ro = xstrides[ndim - 2], el = xstrides[ndim - 1];
+        c.jmajor = (ro < 0 ? -ro : ro) < (el < 0 ? -el : el);
     }
     /* blocks per task: a multiple of CW_SCAN_K, about 8 serial thresholds
      * of elements (32768 by default; the task list only schedules the work,
