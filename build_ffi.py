@@ -76,6 +76,7 @@ ffibuilder.set_source(
     f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
     sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/adapt.c", f"{CSRC}/reduce.c", f"{CSRC}/vtanhf.c",
              f"{CSRC}/patch.c", f"{CSRC}/interp.c",
+             f"{CSRC}/scan.c",
              *(f"{CSRC}/vmath/{n}.c" for n in ("vmath", "mp", "exp", "log"))],
     include_dirs=[CSRC],
     depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_tanhf.h", "cw_rtree.h",

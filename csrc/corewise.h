@@ -312,3 +312,27 @@ void *cw_patch_original(int slot);
 /* Calls of replacement loops that took a parallel path (any slot, any thread;
  * tests and the self-check of patch_numpy); reset -> 0. */
 int64_t cw_patch_parallel_calls(int reset);
+
+/* ---- scans (csrc/scan.c) ----
+ * Inclusive scans along the LAST of ndim dimensions of x (byte strides
+ * xstrides) into y (ystrides), input and output of the same cw_dtype
+ * (CW_F32/CW_F64/CW_I32/CW_I64; integers wrap around).  Deterministic:
+ * blocks of cw_get_scan_block() elements, a fixed carry order -- the result
+ * never depends on the thread count or the layout (see scan.c's comment for
+ * the method and the error bound).  y may be x itself (same address and
+ * strides); a partial overlap is the facade's to avoid.  scratch: at least
+ * cw_scan_scratch(ndim, shape) 8-byte items (Python-owned; NULL when that
+ * is 0). */
+typedef enum {
+    CW_SCAN_ADD = 0, CW_SCAN_MUL = 1, CW_SCAN_MAX = 2, CW_SCAN_MIN = 3,
+    CW_SCAN_NANADD = 4, CW_SCAN_NANMUL = 5,   /* NaN read as 0 / 1 */
+    CW_SCAN_NOPS = 6
+} cw_scan_op;
+ptrdiff_t cw_scan_scratch(int ndim, const ptrdiff_t *shape);
+int cw_scan(int op, int dtype, int ndim, const ptrdiff_t *shape,
+            const char *x, const ptrdiff_t *xstrides, char *y, const ptrdiff_t *ystrides,
+            char *scratch, ptrdiff_t scratch_n);
+/* Block size (elements) of the scans; n <= 0 resets to the default 4000.
+ * Changing it changes float scans' rounding (tests only). */
+ptrdiff_t cw_set_scan_block(ptrdiff_t n);
+ptrdiff_t cw_get_scan_block(void);

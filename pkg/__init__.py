@@ -16,6 +16,7 @@ from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions
 from ._kernels import CompileError, ElementwiseKernel, ReductionKernel
+from ._scan import cumprod, cumsum, nancumprod, nancumsum
 from ._patch import is_numpy_patched, patch_numpy, patched_numpy, unpatch_numpy
 
 globals().update(_FUNCTIONS)
@@ -31,6 +32,8 @@ __all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_ad
            "get_num_threads", "get_vmath", "info", "set_vmath", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
            *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress",
+           # scans (pkg/_scan.py)
+           "cumsum", "cumprod", "nancumsum", "nancumprod",
            # NumPy itself parallel (pkg/_patch.py)
            "patch_numpy", "unpatch_numpy", "patched_numpy", "is_numpy_patched",
            # user kernels (pkg/_kernels.py)

@@ -77,6 +77,9 @@ def add_arguments(p):
     p.add_argument("--kernels", action="store_true",
                    help="user kernels (ElementwiseKernel, ReductionKernel) vs NumPy, numexpr, "
                         "evaluate, numba (on --evaluate-size elements)")
+    p.add_argument("--scan", action="store_true",
+                   help="also run the scans (cumsum, cumprod, maximum.accumulate) vs NumPy "
+                        "and the copy roof, 256K and --large (_bench_scan.py)")
     p.add_argument("--dask", action="store_true",
                    help="also run Dask + corewise vs Dask + NumPy (threaded scheduler, "
                         "LocalCluster) and the oversubscription rule's effect")
@@ -507,6 +510,9 @@ def run(args):
     if args.kernels:
         from ._bench_kernels import bench_kernels
         bench_kernels(rows, tcounts, repeats, 2**16 if args.quick else args.evaluate_size)
+    if args.scan:
+        from ._bench_scan import bench_scan
+        bench_scan(rows, tcounts, repeats, large)
     if args.dask:
         from ._bench_dask import CHUNK, bench_dask
         sizes = [CHUNK * 2] if args.quick else [int(v) for v in args.dask_sizes.split(",")]
