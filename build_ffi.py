@@ -75,11 +75,11 @@ ffibuilder.set_source(
     f"const char *cw_version(void) {{ return {json.dumps(_version())}; }}\n"
     f"const char *cw_build_flags(void) {{ return {json.dumps(_flag_text)}; }}\n",
     sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/adapt.c", f"{CSRC}/reduce.c", f"{CSRC}/vtanhf.c",
-             f"{CSRC}/patch.c", f"{CSRC}/interp.c",
+             f"{CSRC}/patch.c", f"{CSRC}/interp.c", f"{CSRC}/complex.c",
              *(f"{CSRC}/vmath/{n}.c" for n in ("vmath", "mp", "exp", "log"))],
     include_dirs=[CSRC],
     depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_tanhf.h", "cw_rtree.h",
-                                     "cw_eval.h", "ops.def", "reduce.c", "vmath/vmath.h", "vmath/tables.h")],
+                                     "cw_eval.h", "cw_loops.h", "cw_complex.h", "ops.def", "reduce.c", "vmath/vmath.h", "vmath/tables.h")],
     define_macros=macros,
     extra_compile_args=compile_args,
     extra_link_args=link_args,
