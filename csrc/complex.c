@@ -5,9 +5,10 @@
  * kernels.c's n-d driver runs them (cw_complex_loops), through the one
  * parallel runtime, exactly as the real loops.
  *
- * Every loop has two variants: for CPUs with FMA (F = 1; NumPy's SIMD
- * complex multiply/square/absolute fuse there) and without (F = 0),
- * chosen once at load.  The file is compiled with fp-contract=off: NumPy's
+ * The rows whose NumPy loop fuses on CPUs with FMA (multiply, square,
+ * absolute: the fused column) have two variants, for CPUs with FMA (F = 1)
+ * and without (F = 0), chosen once at load.  The file is compiled with
+ * fp-contract=off and the other loops never for an FMA target: NumPy's
  * division and reciprocal are not fused, and only the explicit fma() of
  * cw_complex.h may be.
  */
@@ -78,10 +79,17 @@ __attribute__((constructor)) static void cw_cx_init(void) { cw_cx_fma = cw_cx_ha
         return 0;                                                             \
     }
 
-/* one mode: both variants and the wrapper that picks one */
-#define CW_CXM(NAME, SUF, MODE, KIND, T, RT, EXPR)                            \
+/* one mode: for a fused row both variants and the wrapper that picks one;
+ * else the unfused loop alone (an AVX2 clone, which has no FMA: GCC's
+ * vectoriser fuses multiply-adds even under fp-contract=off, so no loop
+ * that must not fuse is compiled for an FMA target) */
+#define CW_CXM(NAME, SUF, MODE, KIND, FUSED, T, RT, EXPR)                     \
+    CW_CXM_##FUSED(NAME, SUF, MODE, KIND, T, RT, EXPR)
+#define CW_CXM_0(NAME, SUF, MODE, KIND, T, RT, EXPR)                          \
+    CW_CXK(cw_cx_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_DISPATCH, 0)
+#define CW_CXM_1(NAME, SUF, MODE, KIND, T, RT, EXPR)                          \
     CW_CXK(cw_cxf_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_CX_FMA_TARGET, 1) \
-    CW_CXK(cw_cxp_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, , 0)      \
+    CW_CXK(cw_cxp_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_DISPATCH, 0) \
     static int cw_cx_##NAME##_##SUF##_##MODE(ptrdiff_t n, const char *x, const char *y, char *z) \
     {                                                                         \
         return cw_cx_fma ? cw_cxf_##NAME##_##SUF##_##MODE(n, x, y, z)         \
@@ -89,16 +97,17 @@ __attribute__((constructor)) static void cw_cx_init(void) { cw_cx_fma = cw_cx_ha
     }
 
 /* the modes of a kind */
-#define CW_CXG_CW_CX_U(NAME, SUF, KIND, T, RT, EXPR) CW_CXM(NAME, SUF, U, KIND, T, RT, EXPR)
-#define CW_CXG_CW_CX_R(NAME, SUF, KIND, T, RT, EXPR) CW_CXM(NAME, SUF, U, KIND, T, RT, EXPR)
-#define CW_CXG_CW_CX_B(NAME, SUF, KIND, T, RT, EXPR)                          \
-    CW_CXM(NAME, SUF, VV, KIND, T, RT, EXPR)                                  \
-    CW_CXM(NAME, SUF, SV, KIND, T, RT, EXPR) CW_CXM(NAME, SUF, VS, KIND, T, RT, EXPR)
+#define CW_CXG_CW_CX_U(NAME, SUF, KIND, FUSED, T, RT, EXPR) CW_CXM(NAME, SUF, U, KIND, FUSED, T, RT, EXPR)
+#define CW_CXG_CW_CX_R CW_CXG_CW_CX_U
+#define CW_CXG_CW_CX_B(NAME, SUF, KIND, FUSED, T, RT, EXPR)                   \
+    CW_CXM(NAME, SUF, VV, KIND, FUSED, T, RT, EXPR)                           \
+    CW_CXM(NAME, SUF, SV, KIND, FUSED, T, RT, EXPR)                           \
+    CW_CXM(NAME, SUF, VS, KIND, FUSED, T, RT, EXPR)
 #define CW_CXG_CW_CX_C CW_CXG_CW_CX_B
 
-#define CW_COMPLEX(NAME, KIND, E128, E64, BITS, ULP128, ULP64, FPE)           \
-    CW_CXG_##KIND(NAME, c64, KIND, cw_c64, float, E64)                        \
-    CW_CXG_##KIND(NAME, c128, KIND, cw_c128, double, E128)
+#define CW_COMPLEX(NAME, KIND, FUSED, E128, E64, BITS, ULP128, ULP64, FPE)    \
+    CW_CXG_##KIND(NAME, c64, KIND, FUSED, cw_c64, float, E64)                 \
+    CW_CXG_##KIND(NAME, c128, KIND, FUSED, cw_c128, double, E128)
 #include "ops.def"
 
 /* ---- the descriptor table ------------------------------------------------ */
@@ -117,7 +126,7 @@ typedef struct {
 } cw_cx_entry;
 
 static const cw_cx_entry cw_cx[] = {
-#define CW_COMPLEX(NAME, KIND, E128, E64, BITS, ULP128, ULP64, FPE)           \
+#define CW_COMPLEX(NAME, KIND, FUSED, E128, E64, BITS, ULP128, ULP64, FPE)    \
     { { #NAME, KIND, BITS, ULP128, ULP64, FPE },                              \
       { CW_CXL(NAME, c64, KIND, cw_c64, float, FPE),                          \
         CW_CXL(NAME, c128, KIND, cw_c128, double, FPE) } },
