@@ -69,6 +69,7 @@ __attribute__((constructor)) static void cw_cx_init(void) { cw_cx_fma = cw_cx_ha
         const int F = FV;                                                     \
         int inv = 0;                                                          \
         (void)F; (void)ya;                                                    \
+        _Pragma("omp simd reduction(|:inv)")                                  \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
             const T x = CW_CXX_##MODE(i), y = CW_CXY_##MODE(i);               \
             (void)y;                                                          \

@@ -77,9 +77,15 @@ typedef struct { float re, im; } cw_c64;
         int rnan = re != re, inan = im != im;                                   \
         im = rnan ? (RT)NAN : im;                                                  \
         re = inan ? (RT)NAN : re;                                                  \
-        RT big = re > im ? re : im, small = re > im ? im : re;                  \
-        RT ratio = (big == 0 || small == INF) ? 0 : small / big;                \
-        return SQRT(CW_MAD(F, FMA, ratio, ratio, (RT)1)) * big;                 \
+        /* NumPy zeroes the ratio where big == 0 or small == inf; both make \
+         * the unguarded ratio (and only it) NaN with big not NaN, and the \
+         * result is then big (0, inf): a select on the result, which      \
+         * vectorises (the row is quiet, so 0/0 and inf/inf raise nothing  \
+         * that is reported) */                                           \
+        RT big = isgreater(re, im) ? re : im, small = isgreater(re, im) ? im : re; \
+        RT q = small / big;                                                     \
+        RT h = SQRT(CW_MAD(F, FMA, q, q, (RT)1)) * big;                         \
+        return isnan(h) & !isnan(big) ? big : h;                                \
     }                                                                           \
     static inline CT cw_csqrt_##SUF(CT x)                                       \
     {                                                                           \
