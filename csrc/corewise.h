@@ -36,6 +36,35 @@ typedef enum {
     CW_NDTYPES = 4
 } cw_dtype;
 
+/* Loop codes of the complex loops (csrc/complex.c, the CW_COMPLEX rows of
+ * ops.def): interleaved (re, im) pairs as NumPy stores them. */
+typedef enum {
+    CW_C64 = 8,
+    CW_C128 = 9
+} cw_cdtype;
+
+/* Output kind of a complex loop. */
+typedef enum {
+    CW_CX_U = 0,       /* unary, complex result */
+    CW_CX_B = 1,       /* binary, complex result */
+    CW_CX_R = 2,       /* unary, real result of the same precision (absolute) */
+    CW_CX_C = 3        /* binary, bool result (comparisons) */
+} cw_cx_kind;
+
+/* One CW_COMPLEX row of ops.def: the complex loops of the row `name`. */
+typedef struct {
+    const char *name;     /* the row (NumPy's name) */
+    int kind;             /* cw_cx_kind */
+    int numpy_bits;       /* 1: bitwise NumPy 2.4's loop (same formula, same libm) */
+    double max_ulp;       /* accuracy bound (complex128), in ULP of the larger
+                             component of the exact result; 0 = exact */
+    double max_ulp_c64;   /* the same for complex64 */
+    int fpe;              /* cw_fpe_policy of these loops */
+} cw_complex_info;
+
+int cw_complex_count(void);
+const cw_complex_info *cw_complex_get(int i);
+
 /* FP-exception policy of a row (the fpe column of ops.def). */
 typedef enum {
     CW_QUIET = 0,      /* never reports FP exceptions (as NumPy's loop) */

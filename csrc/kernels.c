@@ -14,26 +14,9 @@
 #include <string.h>
 #include "cw_internal.h"
 #include "cw_iter.h"
+#include "cw_loops.h"
 #include "cw_scalar.h"
 #include "vmath/vmath.h"
-
-/* Every loop has one signature: n elements of x (and y) into z; it returns
- * nonzero when it wrote an inf or NaN (CW_VMATH rows only; 0 otherwise).  Binary
- * rows get three variants: both operands arrays, x a scalar (stride 0), y
- * a scalar; a unary row has only the first. */
-typedef int (*cw_kernel_fn)(ptrdiff_t n, const char *x, const char *y, char *z);
-/* Scalar re-evaluation for FP flags only (CW_VMATH rows): byte strides,
- * nothing stored. */
-typedef void (*cw_check_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,
-                            const char *y, ptrdiff_t ys);
-
-enum { CW_VV = 0, CW_SV = 1, CW_VS = 2 };
-
-typedef struct {
-    cw_kernel_fn k[3];
-    ptrdiff_t isize, osize;   /* item sizes of the inputs and the output */
-    cw_check_fn check;        /* CW_VMATH rows: scalar flag pass, else NULL */
-} cw_loops;
 
 typedef struct {
     cw_op_info info;
@@ -256,12 +239,12 @@ CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 
 /* ---- the descriptor table ------------------------------------------------------ */
 
-#define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0, NULL }
+#define CW_NOLOOPS { { NULL, NULL, NULL }, 0, 0, NULL, 0 }
 #define CW_L1(NAME, SUF, T, O, ...)                                           \
-    { { CW_KFN(NAME, SUF), NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+    { { CW_KFN(NAME, SUF), NULL, NULL }, sizeof(T), sizeof(O), __VA_ARGS__ NULL, 0 }
 #define CW_L2(NAME, SUF, T, O, ...)                                           \
     { { cw_k_##NAME##_##SUF, cw_ks_##NAME##_##SUF, cw_kt_##NAME##_##SUF },    \
-      sizeof(T), sizeof(O), __VA_ARGS__ NULL }
+      sizeof(T), sizeof(O), __VA_ARGS__ NULL, 0 }
 /* the flag pass of a float loop, for CW_VMATH rows */
 #define CW_CHK_(FPE, NAME, SUF) (FPE) == CW_VMATH ? cw_c_##NAME##_##SUF :
 #define CW_CHK(FPE, NAME, SUF) CW_2ND(CW_VCHK_##NAME##_##SUF, CW_CHK_(FPE, NAME, SUF), ~)
@@ -410,7 +393,7 @@ static void run1(const cw_loops *L, int nin, ptrdiff_t n, const char *x,
             return;
         }
     }
-    _Alignas(64) char bx[CW_BUF * 8], by[CW_BUF * 8], bz[CW_BUF * 8];
+    _Alignas(64) char bx[CW_BUF * CW_MAX_ITEM], by[CW_BUF * CW_MAX_ITEM], bz[CW_BUF * CW_MAX_ITEM];
     /* A zero-stride operand stays a scalar (unless both are). */
     int mode = (x0 && nin == 2 && !y0) ? CW_SV : (y0 && !x0) ? CW_VS : CW_VV;
     for (ptrdiff_t off = 0; off < n; off += CW_BUF) {
@@ -464,16 +447,22 @@ static int lookup(int op, int nin, int dtype, const cw_loops **L)
 {
     if (op < 0 || op >= CW_NOPS || cw_ops[op].info.nin != nin)
         return CW_EOP;
+    if (dtype == CW_C64 || dtype == CW_C128) {  /* complex.c's loops of the row */
+        *L = cw_complex_loops(cw_ops[op].info.name, dtype);
+        return *L ? CW_OK : CW_EDTYPE;
+    }
     if (dtype < 0 || dtype >= CW_NDTYPES || !cw_ops[op].loops[dtype].k[0])
         return CW_EDTYPE;
     *L = &cw_ops[op].loops[dtype];
     return CW_OK;
 }
 
-/* The FP flags an op reports: none for the CW_QUIET rows. */
-static int fpe_filter(int op, int flags)
+/* The FP flags an op reports: none for the CW_QUIET rows (a complex loop
+ * may have its own policy: cw_loops.fpe). */
+static int fpe_filter(int op, const cw_loops *L, int flags)
 {
-    return cw_ops[op].info.fpe == CW_QUIET ? 0 : flags;
+    int fpe = L->fpe ? L->fpe - 1 : cw_ops[op].info.fpe;
+    return fpe == CW_QUIET ? 0 : flags;
 }
 
 static int overlaps(const char *a, ptrdiff_t abytes, const char *b, ptrdiff_t bbytes)
@@ -498,7 +487,7 @@ static int run_nd(int op, int dtype, int nin, int ndim, const ptrdiff_t *shape,
     if (!x || !z || (nin == 2 && !y))
         return CW_ENULL;
     nd_ctx c = { L, nin, ndim, shape, x, y, z, xs, ys, zs };
-    return fpe_filter(op, cw_parallel_run(n, cw_ops[op].info.cost, nd_block, &c));
+    return fpe_filter(op, L, cw_parallel_run(n, cw_ops[op].info.cost, nd_block, &c));
 }
 
 int cw_unary_contig(int op, int dtype, ptrdiff_t n, const char *x, char *y)

@@ -91,6 +91,9 @@ def add_arguments(p):
                    help="size of the --out-of-core file (default 1.25 x RAM)")
     p.add_argument("--math", action="store_true",
                    help="also run the math-family cases (transcendentals, binary ops)")
+    p.add_argument("--complex", action="store_true",
+                   help="also time the native complex128 loops at 4M elements against NumPy "
+                        "(_bench_complex.py)")
     p.add_argument("--contention", action="store_true",
                    help="also run on a busy machine: k = 0 .. cores busy processes "
                         "(started and stopped here), 8 Python threads at once, and a "
@@ -522,6 +525,9 @@ def run(args):
         bench_out_of_core(rows, 2**26 if args.quick else args.ooc_bytes)
     if args.math:
         bench_math(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20, large)
+    if args.complex:
+        from ._bench_complex import bench_complex
+        bench_complex(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20)
     if args.contention or args.plot:
         from . import _bench_contention
         _bench_contention.run(args, rows)

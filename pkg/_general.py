@@ -29,7 +29,7 @@ _contig = lib.cw_unary_contig
 _strided = lib.cw_unary_strided
 _bcontig = lib.cw_binary_contig
 _bstrided = lib.cw_binary_strided
-_WEAK = (float, int)  # Python scalars NumPy 2 treats as weakly typed
+_WEAK = (float, int, complex)  # Python scalars NumPy 2 treats as weakly typed
 
 
 def _kernel_dims(shape, *strides):
@@ -87,13 +87,12 @@ def run_binary(op, code, x, y, z):
 
 
 def _operand(op, v):
-    """An operand as (ndarray, resolution key): Python float/int scalars are
-    weakly typed (NumPy 2: float32 array + 2.0 stays float32)."""
+    """An operand as (ndarray, resolution key): Python float/int/complex
+    scalars are weakly typed (NumPy 2: float32 array + 2.0 stays float32,
+    complex64 array + 1j stays complex64)."""
     t = type(v)
     if t in _WEAK:
         return None, t
-    if t is complex:
-        fail(op, f"complex input is not supported yet; use numpy.{op.name}")
     a = as_input(op, v)
     return a, a.dtype
 

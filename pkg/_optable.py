@@ -5,6 +5,7 @@ how a call's operand types map to a native loop -- NumPy's own
 import numpy as np
 
 from ._args import KIND_NAMES, fail
+from ._complex import COMPLEX, complex_loop
 from ._lib import cstr, lib
 
 _F32 = np.dtype(np.float32)
@@ -12,8 +13,11 @@ _F64 = np.dtype(np.float64)
 _I32 = np.dtype(np.int32)
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
+_C64 = np.dtype(np.complex64)
+_C128 = np.dtype(np.complex128)
 #: The C loop code of each native loop dtype.
-LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64}
+LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64,
+             _C64: lib.CW_C64, _C128: lib.CW_C128}
 # Integer/bool loop dtypes NumPy may pick, and the native width that holds
 # them exactly (results are cast back, so wrap-around matches NumPy's).
 # uint64 has no exact native twin: such calls are left to NumPy.
@@ -26,7 +30,7 @@ class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
     __slots__ = ("id", "name", "doc", "nin", "cost", "max_ulp", "max_ulp_f32",
-                 "int_loops", "bool_out", "ufunc", "_types")
+                 "int_loops", "bool_out", "ufunc", "_types", "complex")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -41,6 +45,8 @@ class Op:
         self.bool_out = bool(info.bool_out)
         self.ufunc = getattr(np, self.name)  # NumPy's twin: the type oracle
         self._types = {}
+        # the row's complex loops (CW_COMPLEX rows; _complex.py), or None
+        self.complex = COMPLEX.get(self.name)
 
     def __repr__(self):
         return f"<corewise op {self.name} (nin={self.nin}, cost={self.cost})>"
@@ -62,7 +68,8 @@ class Op:
 
 def _resolve(op, key):
     for dt in key:
-        msg = KIND_NAMES.get(getattr(dt, "kind", None))
+        kind = getattr(dt, "kind", None)
+        msg = KIND_NAMES.get(kind) if kind != "c" else None
         if msg is not None:
             fail(op, msg.format(dt=dt, name=op.name))
     try:
@@ -74,6 +81,8 @@ def _resolve(op, key):
     dt = ins[0]
     if any(d != dt for d in ins):
         return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
+    if dt.kind == "c":
+        return complex_loop(op.complex, dt, tuple(ins), res)
     if dt == _F64:
         loop = _F64
     elif dt == _F32 or dt == np.float16:

@@ -24,6 +24,7 @@ from ._dask import dot as dask_dot, is_dask_array, reduction as dask_reduction
 from ._errors import check, check_reduce
 from ._layout import addr, collapse
 from ._lib import ffi, lib
+from ._reduce_complex import dot_complex, reduce_complex
 
 try:
     AxisError = np.exceptions.AxisError
@@ -204,6 +205,8 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     x = as_input(op, a)
     axes = normalize_axes(axis, x.ndim, allow_tuple)
     keepdims = bool(keepdims)
+    if x.dtype.kind == "c" and op.kind != "count":
+        return reduce_complex(reduce, op, x, axis, out, keepdims, allow_tuple)
     x, code, cdt, res_dt, mask = _prepare(op, x)
     keep = [d for d in range(x.ndim) if d not in axes]
     oshape = tuple(x.shape[d] for d in keep)
@@ -318,6 +321,8 @@ def dot(a, b):
         raise ValueError(f"shapes {x.shape} and {y.shape} not aligned: "
                          f"{x.shape[0]} (dim 0) != {y.shape[0]} (dim 0)")
     dt = np.result_type(x, y)
+    if dt.kind == "c":
+        return dot_complex(dot, x, y, dt)
     if dt.kind in "biu":
         return np.dot(x, y)
     if dt.kind != "f" or dt.itemsize not in (2, 4, 8):

@@ -19,7 +19,9 @@ def _docstring(op):
         "negative and zero strides) is read without copying.  ``out``: ndarray written\n"
         "in place (the result is cast with 'same_kind' casting); returned.  A 0-d\n"
         "result without ``out`` is returned as a NumPy scalar, like NumPy.\n"
-    )
+    ) + (f"complex64/complex128 natively with NumPy's formula (README, \"Complex\n"
+         f"numbers\"): at most {op.complex.max_ulp:g} ULP of the larger component.\n"
+         if op.complex else "")
 
 
 def _finish(f, op):

@@ -75,7 +75,7 @@ def test_table_exports_every_function_and_alias():
                  "rad2deg", "floor", "ceil", "trunc", "rint", "isnan", "isinf",
                  "isfinite", "signbit"):
         assert want in names and callable(getattr(cw, want))
-    assert ALIASES == {"abs": "absolute", "true_divide": "divide"}
+    assert ALIASES == {"abs": "absolute", "true_divide": "divide", "conj": "conjugate"}
     assert cw.abs is cw.absolute and cw.true_divide is cw.divide
     for op in OPS:
         assert fn(op).__doc__.startswith(op.doc)
