@@ -30,7 +30,7 @@ def _finish(f, op):
     f.__module__ = "corewise"
     f.__doc__ = _docstring(op)
     f.op = op
-    return _ufunc_object(op, f)  # the corewise.ufunc instance whose __call__ is f
+    return _ufunc_object(op, f)  # f with NumPy's ufunc attributes and methods
 
 
 def make_unary(op):

@@ -64,8 +64,9 @@ def test_attributes_are_numpys(name):
     assert not isinstance(f, np.ufunc)            # documented refusal: np.ufunc is final
     for a in ATTRS:
         assert getattr(f, a) == getattr(u, a), a
-    assert f.__name__ == u.__name__
-    assert repr(f) == f"<corewise.ufunc {u.__name__!r}>"
+    assert f.__name__ == u.__name__ and f.__module__ == "corewise"
+    for m in ("reduce", "accumulate", "reduceat", "outer", "at", "resolve_dtypes"):
+        assert getattr(f, m).__self__ is f
     assert f.__doc__ and "Drop-in for ``numpy." in f.__doc__
     assert f.resolve_dtypes((np.dtype("f4"),) * u.nin + (None,) * u.nout) == \
         u.resolve_dtypes((np.dtype("f4"),) * u.nin + (None,) * u.nout)
@@ -75,7 +76,10 @@ def test_attributes_are_numpys(name):
 
 def test_aliases_are_the_same_object():
     assert cw.abs is cw.absolute and cw.true_divide is cw.divide
-    assert len({type(getattr(cw, n)) for n in NAMES}) == len({getattr(cw, n) for n in NAMES})
+    assert not isinstance(np.sqrt, cw.ufunc) and not isinstance([1], cw.ufunc)
+    assert not isinstance(lambda x: x, cw.ufunc)
+    with pytest.raises(TypeError, match="cannot create"):
+        cw.ufunc()
 
 
 def test_numpy_ufunc_cannot_be_subclassed():
