@@ -43,6 +43,17 @@ _KEYWORDS = frozenset(("out", "where", "casting", "order", "subok", "dtype",
                        "signature", "sig"))
 
 
+def _ellipsis_out():
+    """Does this NumPy take out=... (NumPy >= 2.1: an array, 0-d too)?"""
+    try:
+        return type(np.sqrt(1.0, out=...)) is _ndarray
+    except TypeError:
+        return False
+
+
+_ELLIPSIS_OUT = _ellipsis_out()
+
+
 def _twin(op, args, kw):
     return op.ufunc(*args, **kw)
 
@@ -58,7 +69,7 @@ def _out_arg(op, args, kw):
     else:
         out = kw.get("out")
     if out is Ellipsis:
-        return None, True
+        return (None, True) if _ELLIPSIS_OUT else None
     if type(out) is tuple:
         if len(out) != 1:
             return None

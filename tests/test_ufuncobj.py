@@ -6,6 +6,7 @@ masked arrays, np.matrix, __array_wrap__ and __array_ufunc__ classes), and
 NumPy's twin for what corewise does not compute.  Oracle: NumPy, results
 and errors (type and message) alike; results at 1 and 2 threads."""
 import pickle
+import platform
 import warnings
 
 import numpy as np
@@ -42,6 +43,10 @@ def same_outcome(cwcall, npcall, policy="ulp", ulp=4):
                 isinstance(want, (np.str_, np.bytes_, np.void, np.datetime64, np.timedelta64)):
             assert type(got) is type(want) and got.dtype == want.dtype
             assert np.asarray(got).tolist() == np.asarray(want).tolist()
+        elif np.asarray(want).dtype == np.longdouble and np.dtype(np.longdouble).itemsize > 8:
+            # (padding bytes of the 80-bit format are not compared)
+            assert type(got) is type(want) and np.asarray(got).dtype == np.longdouble
+            assert np.array_equal(got, want, equal_nan=True)
         elif isinstance(want, tuple):
             assert isinstance(got, tuple) and len(got) == len(want)
             for g, w in zip(got, want):
@@ -82,6 +87,8 @@ def test_aliases_are_the_same_object():
         cw.ufunc()
 
 
+@pytest.mark.skipif(platform.python_implementation() != "CPython",
+                    reason="PyPy's cpyext lets a Python class name numpy.ufunc as a base")
 def test_numpy_ufunc_cannot_be_subclassed():
     """Why isinstance(f, np.ufunc) is False (README)."""
     with pytest.raises(TypeError):
@@ -118,14 +125,18 @@ def test_out_forms(name, nt):
                 elif form == "none-tuple":
                     g, w = f(*args, out=(None,)), u(*args, out=(None,))
                 else:
-                    g, w = f(*args, out=...), u(*args, out=...)
+                    g, w = outcome(lambda: f(*args, out=...)), outcome(lambda: u(*args, out=...))
+                    assert g[1] == w[1]     # NumPy < 2.1 refuses out=...
+                    if w[1] is not None:
+                        continue
+                    g, w = g[0], w[0]
                 if form in ("positional", "keyword", "tuple"):
                     assert g is o1 and w is o2
                 assert_same(g, w, "ulp", ulp=4)
-            # 0-d with out=...: an array, not a scalar, as NumPy
-            g = f(*args_for(name, 0.5), out=...)
-            w = u(*args_for(name, 0.5), out=...)
-            assert type(g) is type(w) is np.ndarray and g.shape == ()
+            # 0-d with out=...: an array, not a scalar, as NumPy (>= 2.1)
+            g = same_outcome(lambda: f(*args_for(name, 0.5), out=...),
+                             lambda: u(*args_for(name, 0.5), out=...))
+            assert g is None or type(g) is np.ndarray and g.shape == ()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -199,10 +210,15 @@ def test_where(name, nt):
             assert_same(o1, o2, "ulp", ulp=4)
             # only the elements computed warn (sqrt/log of negatives under False)
             assert [str(m.message) for m in w1] == [str(m.message) for m in w2]
-    # without out: NumPy's own (uninitialised elsewhere, and its UserWarning)
+    # without out: NumPy's own (uninitialised elsewhere, and NumPy >= 2.4's UserWarning)
     with np.errstate(all="ignore"):
-        with pytest.warns(UserWarning, match="where"):
+        with warnings.catch_warnings(record=True) as w1:
+            warnings.simplefilter("always")
             r = f(*args, where=x > 0)
+        with warnings.catch_warnings(record=True) as w2:
+            warnings.simplefilter("always")
+            u(*args, where=x > 0)
+        assert [str(m.message) for m in w1] == [str(m.message) for m in w2]
         assert_same(r[x > 0], u(*args)[x > 0], "ulp", ulp=4)
 
 
