@@ -129,6 +129,11 @@ def _same(fn, got, want, prec=None):
     """NumPy's answer within fn's accuracy contract (oracle "ulp": bitwise
     for exact functions), in ULP of ``prec`` -- the precision the result was
     computed in; object and longdouble results hold float64 values."""
+    if not isinstance(want, tuple) and np.asarray(want).dtype == LONGDOUBLE != np.float64 \
+            and np.asarray(got).dtype == LONGDOUBLE and type(got) is type(want):
+        # a longdouble result is NumPy's own loop's (no native one): exact
+        assert np.array_equal(got, want, equal_nan=True)
+        return
     assert_same(got, want, "ulp", ulp=fn.max_ulp, prec=prec, via_float64=(object, LONGDOUBLE))
 
 
