@@ -12,6 +12,7 @@ from ._threads import get_adaptive, get_num_threads, set_adaptive, set_num_threa
 from ._info import info
 from ._vmath import get_vmath, set_vmath
 from ._ufunc import FUNCTIONS as _FUNCTIONS
+from ._ufuncobj import ufunc
 from ._reduce import FUNCTIONS as _REDUCTIONS
 from ._reduce import compress, dot, extract, flatnonzero, nonzero
 from ._evaluate import evaluate, functions as _evaluate_functions
@@ -29,7 +30,9 @@ functions = tuple(_FUNCTIONS)
 evaluate_functions = _evaluate_functions()
 
 __all__ = ["__version__", "evaluate", "evaluate_functions", "functions", "get_adaptive",
-           "get_num_threads", "get_vmath", "info", "set_vmath", "set_adaptive", "set_num_threads", "threads", *_FUNCTIONS,
+           "get_num_threads", "get_vmath", "info", "set_vmath", "set_adaptive", "set_num_threads", "threads",
+           # the element-wise functions: corewise.ufunc objects (pkg/_ufuncobj.py)
+           "ufunc", *_FUNCTIONS,
            # reductions and selections (pkg/_reduce.py)
            *_REDUCTIONS, "dot", "nonzero", "flatnonzero", "extract", "compress",
            # scans (pkg/_scan.py)

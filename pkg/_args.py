@@ -39,6 +39,25 @@ def _plain_view(op, a, what):
              "pass np.asarray(...) if only its data matters")
 
 
+# types NumPy converts to plain arrays (never "foreign")
+_PLAIN = frozenset((_ndarray, np.memmap, float, int, bool, complex, list, tuple, type(None)))
+_WRAP_HOOKS = ("__array_ufunc__", "__array_wrap__", "__array_priority__", "__array_function__")
+
+
+def foreign(v):
+    """Does NumPy treat ``v`` as more than its data -- an ndarray subclass
+    (np.memmap aside: its __array_wrap__ returns plain arrays) or an object
+    with NumPy's override or wrapping hooks (pandas, xarray, pint, ...)?
+    Then only NumPy's own ufunc gives NumPy's answer (pkg/_ufuncobj.py
+    calls it with the caller's arguments)."""
+    t = type(v)
+    if t in _PLAIN or issubclass(t, np.generic):
+        return False
+    if issubclass(t, _ndarray):
+        return True
+    return any(hasattr(t, h) for h in _WRAP_HOOKS)
+
+
 def as_input(op, x):
     """The one conversion of an argument to an ndarray (never copies an
     ndarray; refuses objects whose own ufunc semantics would be lost)."""

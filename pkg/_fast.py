@@ -35,6 +35,7 @@ import numpy as np
 
 from ._errors import check_fast
 from ._general import binary_general, unary_general
+from ._ufuncobj import protocol
 from ._lib import ffi, lib
 
 _ndarray = np.ndarray
@@ -90,7 +91,9 @@ def _unary_cpython(op):
     c32, c64, o32, o64 = _fast_dtypes(op)
     fb, contig, empty, status = _fb, _contig, _empty, _status
 
-    def ufunc(x, out=None):
+    def ufunc(x, out=None, **kw):
+        if kw:  # NumPy's keywords: the protocol (pkg/_ufuncobj.py)
+            return protocol(op, (x,), kw if out is None else {**kw, "out": out})
         if type(x) is _ndarray:
             dt = x.dtype
             if dt is _F64:
@@ -133,7 +136,9 @@ def _unary_pypy(op):
         my.release()
         return rc
 
-    def ufunc(x, out=None):
+    def ufunc(x, out=None, **kw):
+        if kw:  # NumPy's keywords: the protocol (pkg/_ufuncobj.py)
+            return protocol(op, (x,), kw if out is None else {**kw, "out": out})
         if type(x) is _ndarray:
             dt = x.dtype
             if dt is _F64:
@@ -164,7 +169,9 @@ def _binary_cpython(op):
     c32, c64, o32, o64 = _fast_dtypes(op)
     new, fb, bcontig, empty, status = ffi.new, _fb, _bcontig, _empty, _status
 
-    def ufunc(x1, x2, out=None):
+    def ufunc(x1, x2, out=None, **kw):
+        if kw:  # NumPy's keywords: the protocol (pkg/_ufuncobj.py)
+            return protocol(op, (x1, x2), kw if out is None else {**kw, "out": out})
         # two arrays of one dtype and shape: the common case, kept leanest
         if type(x1) is _ndarray and type(x2) is _ndarray:
             dt = x1.dtype
@@ -227,7 +234,9 @@ def _binary_pypy(op):
     new, fb, bcontig, empty, status = ffi.new, _fb, _bcontig, _empty, _status
     mv, release = _mv, ffi.release
 
-    def ufunc(x1, x2, out=None):
+    def ufunc(x1, x2, out=None, **kw):
+        if kw:  # NumPy's keywords: the protocol (pkg/_ufuncobj.py)
+            return protocol(op, (x1, x2), kw if out is None else {**kw, "out": out})
         tx, ty = type(x1), type(x2)
         if tx is _ndarray:
             a = x1
@@ -293,6 +302,17 @@ if _PYPY:
     unary_fast, binary_fast = _unary_pypy, _binary_pypy
 elif _buffer_checks_layout():
     unary_fast, binary_fast = _unary_cpython, _binary_cpython
-else:  # no fast path: every call takes the general one
-    unary_fast = lambda op: lambda x, out=None: unary_general(op, x, out)  # noqa: E731
-    binary_fast = lambda op: lambda x1, x2, out=None: binary_general(op, x1, x2, out)  # noqa: E731
+else:  # no fast path: every call takes the general one (or the protocol)
+    def unary_fast(op):
+        def ufunc(x, out=None, **kw):
+            if kw:
+                return protocol(op, (x,), kw if out is None else {**kw, "out": out})
+            return unary_general(op, x, out)
+        return ufunc
+
+    def binary_fast(op):
+        def ufunc(x1, x2, out=None, **kw):
+            if kw:
+                return protocol(op, (x1, x2), kw if out is None else {**kw, "out": out})
+            return binary_general(op, x1, x2, out)
+        return ufunc

@@ -12,11 +12,13 @@ Flow of a call:
      the dimensions are merged (_layout.collapse), and shape + byte strides
      go to the strided kernel (no copy of the input);
   3. call the C kernel (cffi releases the GIL); 4. status -> _errors.check.
-Dtypes without a native loop are computed by NumPy's own ufunc.
+Dtypes without a native loop are computed by NumPy's own ufunc; operands
+that NumPy dispatches or wraps (``foreign``) and out= other than one
+ndarray go to the protocol (pkg/_ufuncobj.py), which calls NumPy's twin.
 """
 import numpy as np
 
-from ._args import as_input, check_out, fail
+from ._args import as_input, check_out, foreign
 from ._dask import elementwise as dask_elementwise, is_dask_array
 from ._errors import check
 from ._layout import addr, broadcast_strides, collapse, internal_overlap, needs_input_copy
@@ -30,6 +32,12 @@ _strided = lib.cw_unary_strided
 _bcontig = lib.cw_binary_contig
 _bstrided = lib.cw_binary_strided
 _WEAK = (float, int, complex)  # Python scalars NumPy 2 treats as weakly typed
+_OUTS = (np.ndarray, np.memmap)
+
+
+def _protocol(op, ins, out):
+    from ._ufuncobj import protocol  # (imports this module)
+    return protocol(op, ins, {} if out is None else {"out": out})
 
 
 def _kernel_dims(shape, *strides):
@@ -132,20 +140,21 @@ def _deliver(op, shape, loop_out, res_dt, out, compute, inputs):
 
 def _numpy_fallback(op, args, out):
     """No native loop for these dtypes (e.g. integer floor, uint64
-    maximum): NumPy's own loop computes the call, single-threaded."""
-    kw = {} if out is None else {"out": out}
-    try:
-        return op.ufunc(*args, **kw)
-    except (TypeError, ValueError, OverflowError) as exc:  # NumPy's refusal, naming the function
-        cls = next(c for c in (ValueError, OverflowError, TypeError) if isinstance(exc, c))
-        raise cls(f"corewise.{op.name}: {exc}") from exc
+    maximum, complex, object, strings): NumPy's own loop computes the call,
+    single-threaded -- NumPy's result, or NumPy's own error as it is."""
+    return op.ufunc(*args) if out is None else op.ufunc(*args, out=out)
 
 
 def unary_general(op, x, out):
     """Every unary call that the fast path does not take comes here."""
     if is_dask_array(x):
         return dask_elementwise(op.name, (x,), out)
-    a, key = _operand(op, x)
+    if out is not None and type(out) not in _OUTS or foreign(x):
+        return _protocol(op, (x,), out)
+    try:
+        a, key = _operand(op, x)
+    except (TypeError, ValueError):  # not convertible: NumPy's own error
+        return _numpy_fallback(op, (x,), out)
     if key is int and not -2**63 <= x < 2**63:
         # a lone Python int outside int64 is not weak: NumPy makes it uint64,
         # or an object array that only NumPy's own loop takes
@@ -161,7 +170,10 @@ def unary_general(op, x, out):
     code = LOOP_CODE[loop_dt]
     shape = a.shape
     if out is not None:
-        shape = check_out(op, out, shape, res_dt)[1].shape
+        try:
+            shape = check_out(op, out, shape, res_dt)[1].shape
+        except (TypeError, ValueError):  # NumPy's own error for this out=
+            return _numpy_fallback(op, (x,), out)
 
     def compute(z, inputs):
         v = inputs[0]
@@ -173,8 +185,13 @@ def binary_general(op, x, y, out):
     """Every binary call that the fast path does not take comes here."""
     if is_dask_array(x) or is_dask_array(y):
         return dask_elementwise(op.name, (x, y), out)
-    a, ka = _operand(op, x)
-    b, kb = _operand(op, y)
+    if out is not None and type(out) not in _OUTS or foreign(x) or foreign(y):
+        return _protocol(op, (x, y), out)
+    try:
+        a, ka = _operand(op, x)
+        b, kb = _operand(op, y)
+    except (TypeError, ValueError):  # not convertible: NumPy's own error
+        return _numpy_fallback(op, (x, y), out)
     r = op.loop(ka, kb)
     if r is None:
         return _numpy_fallback(op, (x, y), out)
@@ -188,9 +205,10 @@ def binary_general(op, x, y, out):
         return _numpy_fallback(op, (x, y), out)
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        fail(op, f"operands could not be broadcast together with shapes {a.shape} {b.shape}",
-             ValueError)
+        if out is not None:
+            check_out(op, out, shape, res_dt)
+    except (TypeError, ValueError):  # NumPy's own error for these shapes or this out=
+        return _numpy_fallback(op, (x, y), out)
     code = LOOP_CODE[loop_dt]
 
     def compute(z, inputs):

@@ -4,7 +4,7 @@ how a call's operand types map to a native loop -- NumPy's own
 ``ufunc.resolve_dtypes`` decides, cached per op and operand types."""
 import numpy as np
 
-from ._args import KIND_NAMES, fail
+from ._args import KIND_NAMES
 from ._complex import COMPLEX, complex_loop
 from ._lib import cstr, lib
 
@@ -15,6 +15,8 @@ _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 _C64 = np.dtype(np.complex64)
 _C128 = np.dtype(np.complex128)
+# kinds without a native loop (complex has its own, _complex)
+_NO_NATIVE_KINDS = frozenset(KIND_NAMES) - {"c"}
 #: The C loop code of each native loop dtype.
 LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64,
              _C64: lib.CW_C64, _C128: lib.CW_C128}
@@ -67,16 +69,15 @@ class Op:
 
 
 def _resolve(op, key):
-    for dt in key:
-        kind = getattr(dt, "kind", None)
-        msg = KIND_NAMES.get(kind) if kind != "c" else None
-        if msg is not None:
-            fail(op, msg.format(dt=dt, name=op.name))
+    # no native loop (None) -> NumPy's own ufunc computes the call, with its
+    # own results and errors: object/string/datetime/... kinds,
+    # longdouble, and whatever NumPy has no loop for (it raises then)
+    if any(getattr(dt, "kind", "f") in _NO_NATIVE_KINDS for dt in key):
+        return None
     try:
         dts = op.ufunc.resolve_dtypes(key + (None,))
     except TypeError:
-        names = ", ".join(getattr(k, "__name__", str(k)) for k in key)
-        fail(op, f"numpy.{op.name} has no loop for dtype{'s' * (len(key) > 1)} {names}")
+        return None
     ins, res = [np.dtype(d) for d in dts[:-1]], np.dtype(dts[-1])
     dt = ins[0]
     if any(d != dt for d in ins):
@@ -89,9 +90,6 @@ def _resolve(op, key):
         # float16 is computed in float32 and rounded once, exactly as
         # NumPy's own half-precision loops do.
         loop = _F32
-    elif dt.kind == "f":
-        fail(op, f"dtype {dt} is not supported: corewise computes in float32/float64 "
-                 f"only; use numpy.{op.name} for it")
     elif op.int_loops and dt in _INT_LOOP:
         loop = _INT_LOOP[dt]
     else:

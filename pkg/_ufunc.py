@@ -4,6 +4,7 @@ the general path (_general), with NumPy-style names and docstrings.
 FUNCTIONS is what the package exports."""
 from ._fast import binary_fast, unary_fast
 from ._optable import ALIASES, OPS
+from ._ufuncobj import make as _ufunc_object
 
 
 def _docstring(op):
@@ -12,8 +13,10 @@ def _docstring(op):
             "``x1, x2``: array-likes or Python scalars, broadcast together as in NumPy")
     return (
         f"{op.doc}\n\n"
-        f"Drop-in for ``numpy.{op.name}({args}, out=None)``: same result dtype (NumPy's\n"
-        "own type resolution), values (see the accuracy contract in the README:\n"
+        f"Drop-in for ``numpy.{op.name}({args}, /, out=None, *, where=True, casting='same_kind',\n"
+        "order='K', dtype=None, subok=True[, signature])`` (NumPy's full call, see the README,\n"
+        "\"The ufunc protocol\"; methods reduce/accumulate/reduceat/outer/at too): same result\n"
+        "dtype (NumPy's own type resolution), values (see the accuracy contract in the README:\n"
         f"at most {op.max_ulp} ULP in float64, {op.max_ulp_f32} ULP in float32), shape and\n"
         f"errors, computed on all cores.  {what}; any layout (views, transposes,\n"
         "negative and zero strides) is read without copying.  ``out``: ndarray written\n"
@@ -29,7 +32,7 @@ def _finish(f, op):
     f.__module__ = "corewise"
     f.__doc__ = _docstring(op)
     f.op = op
-    return f
+    return _ufunc_object(op, f)  # f with NumPy's ufunc attributes and methods
 
 
 def make_unary(op):

@@ -117,8 +117,9 @@ def test_out_is_refused_and_bad_dtypes_fail_eagerly(data):
         cw.sqrt(dx, out=np.empty(dx.shape))
     with pytest.raises(TypeError, match="out= is not supported with dask"):
         cw.sum(dx, out=np.empty(()))
-    with pytest.raises(TypeError, match="object"):
-        cw.sqrt(dx.astype(object))
+    # complex blocks: corewise's complex loops, NumPy's bits
+    dc = dx.astype(np.complex128) - 2
+    assert_same(cw.sqrt(dc).compute(), np.sqrt(dc.compute()))
     with pytest.raises(np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError):
         cw.sum(dx, axis=5)
 

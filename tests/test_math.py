@@ -4,6 +4,7 @@ integer loops, special values and FP warnings as NumPy, and the accuracy
 contract against mpmath."""
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -203,7 +204,7 @@ def test_binary_fast_path_layouts(op, fast_path_buffers):
             with pytest.raises(ValueError, match="read-only"):
                 f(x, y, out=ro)
             assert not ro.any()
-        with pytest.raises(ValueError, match=r"\(6, 8\) \(8, 6\)"):
+        with pytest.raises(ValueError, match=r"\(6,8\) \(8,6\)"):  # NumPy's message
             f(a, a.T.copy())
     assert fast_path_buffers
 
@@ -232,12 +233,13 @@ def test_python_float_overflowing_float32(op):
 
 @pytest.mark.parametrize("op", BINARY, ids=ids)
 def test_unbroadcastable_shapes_name_both(op):
-    with pytest.raises(ValueError, match=re.escape(f"corewise.{op.name}") + r".*\(3,\) \(4,\)"):
-        fn(op)(np.ones(3), np.ones(4))
-    with pytest.raises(ValueError):
-        op.ufunc(np.ones(3), np.ones(4))
-    with pytest.raises(ValueError, match="out has shape"):
-        fn(op)(np.ones((2, 3)), np.ones(3), out=np.empty(3, fn(op)(1.0, 1.0).dtype))
+    """NumPy's own error (class and message: the ufunc protocol's rule)."""
+    out = np.empty(3, fn(op)(1.0, 1.0).dtype)
+    for args, kw in (((np.ones(3), np.ones(4)), {}), ((np.ones((2, 3)), np.ones(3)), {"out": out})):
+        with pytest.raises(ValueError) as want:
+            op.ufunc(*args, **kw)
+        with pytest.raises(ValueError, match=re.escape(str(want.value))):
+            fn(op)(*args, **kw)
 
 
 @pytest.mark.parametrize("op", BINARY, ids=ids)
@@ -262,7 +264,9 @@ def test_out_in_place_overlap_and_cast(op):
             g, w = np.zeros(7, odt), np.zeros(7, odt)
             compare(op, lambda: fn(op)(base[:7], 2.0, out=g), lambda: op.ufunc(base[:7], 2.0, out=w))
         o = np.empty((3, 4), fn(op)(1.0, 1.0).dtype)
-        assert fn(op)(base[:4], base[:3, None], o) is o  # positional out
+        with warnings.catch_warnings():  # NumPy 2.4 deprecates it for maximum/minimum (and so do we)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            assert fn(op)(base[:4], base[:3, None], o) is o  # positional out
         compare(op, lambda: o, lambda: op.ufunc(base[:4], base[:3, None]))
 
 
