@@ -164,3 +164,14 @@ def test_cause_of(message, cause):
 def test_cause_of_not_run():
     assert cause_of("absent", "", "") == "other: the test is absent substituted"
 
+
+
+def test_collapse_by_parameter_value():
+    ref = [f"a.py::t[{u}-{d}]" for u in ("add", "sub", "mul") for d in "fd"] + ["a.py::s[x-add]",
+                                                                                "a.py::s[y-add]",
+                                                                                "a.py::s[y-mul]"]
+    new = {f"a.py::t[{u}-{d}]": "c" for u in ("add", "sub") for d in "fd"}
+    new.update({"a.py::s[x-add]": "c", "a.py::s[y-add]": "c"})
+    got = suite.collapse(new, ref)
+    assert got == {"a.py::t[add-*": "c", "a.py::t[sub-*": "c", "a.py::s[*-add]": "c"}
+    assert not any(suite.Entry(p, "").regex.match(t) for p in got for t in ref if t not in new)

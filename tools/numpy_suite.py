@@ -193,8 +193,10 @@ def match(groups, failures):
 
 def collapse(new, ref_passing):
     """Patterns for the new failures {id: cause}: 'file::Class::*' where all
-    of a class's reference-passing tests fail for one cause, 'id_prefix[*'
-    where all the parameter sets of one test do; else the ids."""
+    of a class's reference-passing tests fail for one cause, 'test[*' where
+    all the parameter sets of one test do, 'test[add-*' / 'test[*-add]'
+    where all those with one leading / trailing parameter value do; else
+    the ids."""
     out = {}
     left = dict(new)
 
@@ -213,15 +215,38 @@ def collapse(new, ref_passing):
     def func(t):
         return t[:t.index("[") + 1] if "[" in t else None
 
-    for key, star in ((cls, "*"), (func, "*")):
+    def take(pattern, members):
+        if len(members) < 2 or any(m not in left for m in members):
+            return
+        causes = {left[m] for m in members}
+        if len(causes) == 1:
+            out[pattern] = causes.pop()
+            for m in members:
+                del left[m]
+
+    for key in (cls, func):
         for k, members in prefix_groups(key).items():
-            if len(members) < 2 or any(m not in left for m in members):
-                continue
-            causes = {left[m] for m in members}
-            if len(causes) == 1:
-                out[k + star] = causes.pop()
-                for m in members:
-                    del left[m]
+            take(k + "*", members)
+    # one parameter value of a test: 'test_f[add-*' / 'test_f[*-add]' where
+    # every reference-passing parameter set with it fails for one cause
+    by_func = collections.defaultdict(list)
+    for t in ref_passing:
+        if "[" in t:
+            by_func[func(t)].append(t)
+    for t in sorted(left):
+        if t not in left or "[" not in t:
+            continue
+        f = func(t)
+        params = t[len(f):-1]
+        cuts = [i for i, c in enumerate(params) if c == "-"]
+        for i in cuts:
+            head, tail = params[:i + 1], params[i:] + "]"
+            take(f + head + "*", [m for m in by_func[f] if m.startswith(f + head)])
+            if t not in left:
+                break
+            take(f + "*" + tail, [m for m in by_func[f] if m.endswith(tail)])
+            if t not in left:
+                break
     out.update(left)
     return out
 
