@@ -175,3 +175,26 @@ def test_collapse_by_parameter_value():
     got = suite.collapse(new, ref)
     assert got == {"a.py::t[add-*": "c", "a.py::t[sub-*": "c", "a.py::s[*-add]": "c"}
     assert not any(suite.Entry(p, "").regex.match(t) for p in got for t in ref if t not in new)
+
+
+def test_comparisons_on_outcomes(tmp_path, capsys):
+    ref = {"a.py::x": ("passed", "", ""), "a.py::y": ("passed", "", ""),
+           "a.py::z": ("skipped", "", "")}
+    assert suite.compare_patched(ref, dict(ref))
+    assert not suite.compare_patched(ref, {**ref, "a.py::y": ("failure", "m", "")})
+    got = {**ref, "a.py::y": ("failure", "AttributeError: 'function' object has no "
+                                         "attribute 'outer'", "")}
+    assert suite.substituted_failures(ref, got) == {"a.py::y": got["a.py::y"]}
+    p = tmp_path / "d.txt"
+    import argparse
+    args = argparse.Namespace(differences=str(p), write_differences=False, allow_stale=False)
+    assert not suite.compare_substituted(ref, got, args)  # not listed
+    args.write_differences = True
+    assert suite.compare_substituted(ref, got, args)
+    assert "== ufunc attributes and methods missing: .outer\n" in p.read_text()
+    args.write_differences = False
+    assert suite.compare_substituted(ref, got, args)
+    assert not suite.compare_substituted(ref, dict(ref), args)  # the entry is stale
+    args.allow_stale = True
+    assert suite.compare_substituted(ref, dict(ref), args)
+    assert "STALE ENTRY a.py::y" in capsys.readouterr().out
