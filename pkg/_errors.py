@@ -53,13 +53,14 @@ def check_fast(rc, name, has_out):
     return False
 
 
-def check_reduce(rc, name, fpe=True):
+def check_reduce(rc, name, fpe=True, where="reduce"):
     """A reduction's or selection's status: errors as check(); with ``fpe``
     its floating-point flags are reported as NumPy reports them for a
-    reduction ("overflow encountered in reduce"), else ignored."""
+    reduction ("overflow encountered in reduce"; ``where``="dot": "... in
+    dot", as np.dot says), else ignored."""
     check(rc & _MASK, name)
     if fpe and rc & ~_MASK:
-        _report_fpe(rc & ~_MASK, "reduce")
+        _report_fpe(rc & ~_MASK, where)
 
 
 def _stacklevel():

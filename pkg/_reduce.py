@@ -203,6 +203,8 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     if is_dask_array(a):
         return dask_reduction(op.name, a, axis, out, keepdims)
     x = as_input(op, a)
+    if x.ndim == 0 and axis is not None and type(axis) is not tuple:
+        x, axis, keepdims = _zero_d(op, x, axis, keepdims)
     axes = normalize_axes(axis, x.ndim, allow_tuple)
     keepdims = bool(keepdims)
     if x.dtype.kind == "c" and op.kind != "count":
@@ -216,8 +218,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     if out is not None:
         arr = out[0] if type(out) is tuple and len(out) == 1 else out
         if isinstance(arr, np.ndarray) and arr.shape != res_shape:
-            fail(op, f"out has shape {arr.shape}, but the result has shape "
-                     f"{res_shape}", ValueError)
+            _out_shape_error(op, arr, x.shape, axes, keepdims)
         out, arr = check_out(op, out, res_shape, res_dt)
     res = np.empty(oshape, cdt)
     if 0 in rshape:
@@ -247,6 +248,71 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     return res
 
 
+def _zero_d(op, x, axis, keepdims):
+    """(x, axis, keepdims) for a 0-d input with an int axis, as NumPy takes
+    it: a ufunc reduction (sum, max, ...) accepts axis 0 or -1 as no axis;
+    argmin/argmax see a 1-element vector (and return a scalar even with
+    keepdims); mean validates (AxisError)."""
+    if op.kind == "arg":
+        return x.reshape(1), axis, False
+    if op.kind != "mean":
+        try:
+            if operator.index(axis) in (0, -1):
+                return x, None, keepdims
+        except TypeError:
+            pass  # normalize_axes says what is wrong
+    return x, axis, keepdims
+
+
+def _shape_text(shape):
+    return "(" + ",".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+#: the NumPy ufunc whose .reduce each reduction is (its out= messages name it)
+_UFUNC_NAME = {"sum": "add", "nansum": "add", "mean": "add", "prod": "multiply",
+               "max": "maximum", "min": "minimum", "nanmax": "fmax", "nanmin": "fmin",
+               "count_nonzero": "add"}
+
+
+def _out_shape_error(op, arr, shape, axes, keepdims):
+    """NumPy's ValueError for an out= of the wrong shape."""
+    if op.kind == "arg":
+        raise ValueError(f"output array does not match result of np.{op.name}.")
+    ndim = len(shape) if keepdims else len(shape) - len(axes)
+    uf = _UFUNC_NAME.get(op.name, op.name)
+    if arr.ndim != ndim:
+        raise ValueError(f"output parameter for reduction operation {uf} has the wrong "
+                         f"number of dimensions: Found {arr.ndim} but expected {ndim}"
+                         + (" (must match the operand's when keepdims=True)" if keepdims else ""))
+    if keepdims:
+        fits = all(n == m or (n == 1 and d in axes)
+                   for d, (n, m) in enumerate(zip(arr.shape, shape)))
+        for d in axes if fits else ():
+            if arr.shape[d] != 1:
+                raise ValueError(f"operand was set up as a reduction along axis {d}, but "
+                                 f"the length of the axis is {arr.shape[d]} (it has to be 1)")
+        remapped = _shape_text(arr.shape)
+    else:  # out's dimensions with the reduced ones as newaxis (NumPy's iterator
+        # may print fewer newaxis where it merged dimensions)
+        kept = iter(arr.shape)
+        remapped = ["newaxis" if d in axes else str(next(kept)) for d in range(len(shape))]
+        remapped = "(" + ",".join(remapped) + ")"
+    raise ValueError("operands could not be broadcast together with remapped shapes "
+                     f"[original->remapped]: {_shape_text(arr.shape)}->{remapped} "
+                     f"{_shape_text(shape)} ")
+
+
+_NoValue = np._NoValue
+
+
+def _numpy_call(op, a, **kw):
+    """This call made by NumPy's own function, for the keywords corewise does
+    not compute natively (dtype=, initial=, where=): NumPy's result, dtype
+    and errors.  The input is normalised as every corewise input is."""
+    x = a if is_dask_array(a) else as_input(op, a)
+    return getattr(np, op.name)(x, **kw)
+
+
 _COUNT_TYPE = type(np.count_nonzero(np.zeros(1)))
 
 
@@ -258,6 +324,10 @@ def _make(op):
         axis_doc = "None (the flat C-order index) or an int (negative allowed)"
     elif op.kind == "count":
         def f(a, axis=None, *, keepdims=False):
+            if not isinstance(a, np.ndarray) or a.dtype.kind not in _TRUTH_KINDS:
+                x = a if is_dask_array(a) else as_input(op, a)
+                if x.dtype.kind not in _TRUTH_KINDS:  # object, str, datetime, ...
+                    return np.count_nonzero(x, axis=axis, keepdims=keepdims)
             r = reduce(op, a, axis, None, keepdims)
             # np.count_nonzero(a) is a Python int before NumPy 2.3, np.intp after
             if axis is None and not keepdims and not is_dask_array(r):
@@ -265,18 +335,40 @@ def _make(op):
             return r
         sig = "(a, axis=None, *, keepdims=False)"
         axis_doc = "None, an int or a tuple of ints (negative allowed)"
+    elif op.kind == "mean":
+        def f(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+            if dtype is None and where is True:
+                return reduce(op, a, axis, out, keepdims)
+            return _numpy_call(op, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                               where=where)
+        sig = "(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True)"
+        axis_doc = "None, an int or a tuple of ints (negative allowed)"
+    elif op.kind == "sum":
+        def f(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue,
+              where=True):
+            if dtype is None and initial is _NoValue and where is True:
+                return reduce(op, a, axis, out, keepdims)
+            return _numpy_call(op, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                               initial=initial, where=where)
+        sig = ("(a, axis=None, dtype=None, out=None, keepdims=False, initial=<no value>, "
+               "where=True)")
+        axis_doc = "None, an int or a tuple of ints (negative allowed)"
     else:
-        def f(a, axis=None, out=None, keepdims=False):
-            return reduce(op, a, axis, out, keepdims)
-        sig = "(a, axis=None, out=None, keepdims=False)"
+        def f(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
+            if initial is _NoValue and where is True:
+                return reduce(op, a, axis, out, keepdims)
+            return _numpy_call(op, a, axis=axis, out=out, keepdims=keepdims,
+                               initial=initial, where=where)
+        sig = "(a, axis=None, out=None, keepdims=False, initial=<no value>, where=True)"
         axis_doc = "None, an int or a tuple of ints (negative allowed)"
     f.__name__ = f.__qualname__ = op.name
     f.__module__ = "corewise"
     f.__doc__ = (
         f"{op.doc}\n\n"
-        f"Drop-in for ``numpy.{op.name}{sig}`` (this subset of NumPy's\n"
-        f"signature): same result dtype, shape, NaN and empty-input behaviour\n"
-        f"and errors, computed on all cores.  ``axis``: {axis_doc}.\n"
+        f"Drop-in for ``numpy.{op.name}{sig}``: same result dtype, shape,\n"
+        f"NaN and empty-input behaviour and errors, computed on all cores.\n"
+        f"``axis``: {axis_doc}.  A call with ``dtype=``, ``initial=`` or\n"
+        "``where=`` (where the function has them) is NumPy's own function's.\n"
         "The result is bitwise the same for every thread count (a fixed block\n"
         "decomposition combined in a fixed order); float sums are pairwise with\n"
         "an error bound no worse than NumPy's (see the README).  Any memory\n"
@@ -287,18 +379,24 @@ def _make(op):
 
 
 FUNCTIONS = {op.name: _make(op) for op in REDUCTIONS}
+FUNCTIONS.update(amax=FUNCTIONS["max"], amin=FUNCTIONS["min"])  # NumPy's aliases
 
 _DOT = RedOp("dot", lib.CW_RDOT, "dot", "Dot product of two 1-D vectors.")
 
 
-def dot(a, b):
-    """Dot product of two 1-D vectors: ``numpy.dot(a, b)`` for 1-D input.
+def dot(a, b, out=None):
+    """Dot product: ``numpy.dot(a, b, out=None)``.
 
-    float32/float64 (and float16, computed in float32) are summed with the
-    same deterministic pairwise scheme as ``sum`` (float32 products are exact
-    in the float64 accumulator); integer and bool vectors are delegated to
-    NumPy (exact).  Other shapes -> TypeError (use numpy.dot)."""
+    Two 1-D float32/float64 vectors (and float16, computed in float32) are
+    summed with the same deterministic pairwise scheme as ``sum`` (float32
+    products are exact in the float64 accumulator).  Everything else --
+    N-d operands (NumPy's BLAS matrix products), scalars, integer, bool,
+    complex or object operands, ``out=`` -- is NumPy's own ``np.dot``: its
+    results and errors."""
     op = _DOT
+    if out is not None:
+        return np.dot(a if is_dask_array(a) else as_input(op, a),
+                      b if is_dask_array(b) else as_input(op, b), out=out)
     if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
         # fast path: two C-contiguous, aligned float32/float64 vectors of one
         # length (buffers passed as they are, no __array_interface__ dicts)
@@ -309,30 +407,23 @@ def dot(a, b):
             res = np.empty((), a.dtype)
             rc = lib.cw_dot(code, a.shape[0], ffi.from_buffer(a), a.itemsize,
                             ffi.from_buffer(b), a.itemsize, ffi.from_buffer(res))
-            check_reduce(rc, op.name)
+            check_reduce(rc, op.name, where="dot")
             return res[()]
     if is_dask_array(a) or is_dask_array(b):
         return dask_dot(a, b)
     x, y = as_input(op, a), as_input(op, b)
-    if x.ndim != 1 or y.ndim != 1:
-        fail(op, f"only 1-D vectors are supported (got {x.ndim}-D and {y.ndim}-D); "
-                 "use numpy.dot")
-    if x.shape != y.shape:
-        raise ValueError(f"shapes {x.shape} and {y.shape} not aligned: "
-                         f"{x.shape[0]} (dim 0) != {y.shape[0]} (dim 0)")
     dt = np.result_type(x, y)
-    if dt.kind == "c":
+    if dt.kind == "c" and x.ndim == 1 and y.ndim == 1 and x.shape == y.shape:
         return dot_complex(dot, x, y, dt)
-    if dt.kind in "biu":
-        return np.dot(x, y)
-    if dt.kind != "f" or dt.itemsize not in (2, 4, 8):
-        fail(op, f"dtype {dt} is not supported; use numpy.dot")
+    if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape or dt.kind != "f" \
+            or dt.itemsize not in (2, 4, 8):
+        return np.dot(x, y)  # BLAS, exact integers, NumPy's errors
     cdt = _F64 if dt == _F64 else _F32
     x, y = _native(x).astype(cdt, copy=False), _native(y).astype(cdt, copy=False)
     res = np.empty((), cdt)
     rc = lib.cw_dot(lib.CW_RF64 if cdt == _F64 else lib.CW_RF32, x.shape[0],
                     _ptr(x), x.strides[0], _ptr(y), y.strides[0], _ptr(res))
-    check_reduce(rc, op.name)
+    check_reduce(rc, op.name, where="dot")
     return res.astype(dt)[()] if dt != cdt else res[()]
 
 
@@ -381,13 +472,22 @@ def _select(c, mode, v=None):
     return outs
 
 
+#: dtype kinds whose truth the C selections compute (x != 0); the others
+#: (object: each element's __bool__; str, bytes, datetime, timedelta,
+#: structured/void) are NumPy's own functions'
+_TRUTH_KINDS = "biufc"
+
+
 def nonzero(a):
     """Indices of the elements that are non-zero: ``numpy.nonzero(a)``.
 
     A tuple of int64 arrays, one per dimension, in C order; computed in
     parallel (count per block, prefix sum, fill).  0-d input -> ValueError,
-    as in NumPy 2."""
+    as in NumPy 2.  Non-numeric dtypes (object: truthiness, str, bytes,
+    datetime, structured) are NumPy's np.nonzero."""
     x = as_input(_SELECT, a)
+    if x.dtype.kind not in _TRUTH_KINDS:
+        return np.nonzero(x)
     if x.ndim == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. "
                          "Use np.atleast_1d(scalar).nonzero() instead.")
@@ -397,8 +497,12 @@ def nonzero(a):
 
 def flatnonzero(a):
     """Indices that are non-zero in the flattened (C-order) array:
-    ``numpy.flatnonzero(a)``, computed in parallel."""
-    return _select(as_input(_SELECT, a), lib.CW_SEL_FLAT)[0]
+    ``numpy.flatnonzero(a)``, computed in parallel (non-numeric dtypes:
+    NumPy's)."""
+    x = as_input(_SELECT, a)
+    if x.dtype.kind not in _TRUTH_KINDS:
+        return np.flatnonzero(x)
+    return _select(x, lib.CW_SEL_FLAT)[0]
 
 
 def _plain_items(v):
@@ -411,6 +515,8 @@ def extract(condition, arr):
     parallel in place; otherwise NumPy's definition (ravel + take) applies."""
     c = as_input(_SELECT, condition)
     v = as_input(_SELECT, arr)
+    if c.dtype.kind not in _TRUTH_KINDS:
+        return np.extract(c, v)
     if c.shape == v.shape and _plain_items(v):
         return _select(c, lib.CW_SEL_VALUES, v)[0]
     return np.take(np.ravel(v), flatnonzero(c))
@@ -425,6 +531,8 @@ def compress(condition, a, axis=None, out=None):
     x = as_input(_SELECT, a)
     if c.ndim != 1:
         raise ValueError("condition must be a 1-d array")
+    if c.dtype.kind not in _TRUTH_KINDS:
+        return np.compress(c, x, axis=axis, out=out)
     if axis is None and out is None and c.size == x.size and _plain_items(x):
         # a 1-D condition reshapes to x's shape without a copy
         return _select(c.reshape(x.shape), lib.CW_SEL_VALUES, x)[0]
