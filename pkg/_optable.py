@@ -12,6 +12,16 @@ _F64 = np.dtype(np.float64)
 _I32 = np.dtype(np.int32)
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
+_U64 = np.dtype(np.uint64)
+_F16 = np.dtype(np.float16)
+_NARROW_SIGNED = (np.dtype(np.int8), np.dtype(np.int16))
+#: The row kinds of the C table (cw_row_kind), by code.
+KINDS = {lib.CW_KUNARY: "unary", lib.CW_KBINARY: "binary", lib.CW_KPREDICATE: "predicate",
+         lib.CW_KCOMPARE: "compare", lib.CW_KINTOP: "intop", lib.CW_KLOGICAL: "logical",
+         lib.CW_KNUMPY: "numpy"}
+#: The kinds of the math family: float loops, computed by the fast and
+#: general paths, the block interpreter and the JIT (corewise.evaluate)
+MATH_KINDS = frozenset(("unary", "binary", "predicate", "compare"))
 #: The C loop code of each native loop dtype.
 LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64}
 # Integer/bool loop dtypes NumPy may pick, and the native width that holds
@@ -25,8 +35,9 @@ _INT_LOOP = {np.dtype(t): (_I32 if np.dtype(t).itemsize < 4 or t is np.int32 els
 class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
-    __slots__ = ("id", "name", "doc", "nin", "cost", "max_ulp", "max_ulp_f32",
-                 "int_loops", "bool_out", "ufunc", "_types")
+    __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
+                 "int_loops", "bool_out", "kind", "float_loops", "dtype_flags", "ufunc",
+                 "_types")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -34,6 +45,10 @@ class Op:
         self.name = cstr(info.name)
         self.doc = cstr(info.doc)
         self.nin = info.nin
+        self.nout = info.nout
+        self.kind = KINDS[info.kind]         # the row macro of ops.def
+        self.float_loops = bool(info.float_loops)
+        self.dtype_flags = info.dtype_flags  # cw_dtype_flags
         self.cost = info.cost
         self.max_ulp = info.max_ulp          # float64
         self.max_ulp_f32 = info.max_ulp_f32
@@ -72,18 +87,29 @@ def _resolve(op, key):
         fail(op, f"numpy.{op.name} has no loop for dtype{'s' * (len(key) > 1)} {names}")
     ins, res = [np.dtype(d) for d in dts[:-1]], np.dtype(dts[-1])
     dt = ins[0]
-    if any(d != dt for d in ins):
+    if any(d != dt for d in ins) or op.kind == "numpy":
         return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
+    fl = op.dtype_flags
+    if dt.kind == "f" and not op.float_loops:
+        return None  # NumPy's own (which has no loop either: its error)
     if dt == _F64:
         loop = _F64
-    elif dt == _F32 or dt == np.float16:
+    elif dt == _F16 and fl & lib.CW_FL_NOHALF:
+        return None  # float16 steps (nextafter, spacing): NumPy's own loop
+    elif dt == _F32 or dt == _F16:
         # float16 is computed in float32 and rounded once, exactly as
         # NumPy's own half-precision loops do.
         loop = _F32
     elif dt.kind == "f":
         fail(op, f"dtype {dt} is not supported: corewise computes in float32/float64 "
                  f"only; use numpy.{op.name} for it")
-    elif op.int_loops and dt in _INT_LOOP:
+    elif not op.int_loops:
+        return None
+    elif dt == _U64 and fl & lib.CW_FL_U64:
+        loop = _I64  # the same bits (bitwise ops, truth values)
+    elif dt == _BOOL and fl & lib.CW_FL_NOBOOL or dt in _NARROW_SIGNED and fl & lib.CW_FL_NONARROW:
+        return None
+    elif dt in _INT_LOOP:
         loop = _INT_LOOP[dt]
     else:
         return None  # e.g. floor/sign/fmod of integers: NumPy's own loop
