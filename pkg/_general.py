@@ -29,6 +29,7 @@ _contig = lib.cw_unary_contig
 _strided = lib.cw_unary_strided
 _bcontig = lib.cw_binary_contig
 _bstrided = lib.cw_binary_strided
+_BOOL = np.dtype(np.bool_)
 _WEAK = (float, int)  # Python scalars NumPy 2 treats as weakly typed
 
 
@@ -104,6 +105,10 @@ def _to_loop(v, a, np_dt, loop_dt):
     integers raise OverflowError exactly as in NumPy."""
     if a is None:
         a = np.asarray(v, dtype=np_dt)
+    elif np_dt == _BOOL and a.dtype != _BOOL:
+        # NumPy's logical_* cast mixed operands to bool (truth values),
+        # which a cast straight to the int32 loop dtype would not do
+        a = a.astype(_BOOL)
     return a if a.dtype == loop_dt else a.astype(loop_dt)
 
 
