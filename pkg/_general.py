@@ -104,6 +104,9 @@ def _to_loop(v, a, np_dt, loop_dt):
     scalars convert through NumPy's loop dtype first, so out-of-range
     integers raise OverflowError exactly as in NumPy."""
     if a is None:
+        if np_dt == _BOOL and type(v) is int and not -2**63 <= v < 2**63:
+            # NumPy converts the int first (logical_*): its OverflowError
+            raise OverflowError("Python int too large to convert to C long")
         a = np.asarray(v, dtype=np_dt)
     elif np_dt == _BOOL and a.dtype != _BOOL:
         # NumPy's logical_* cast mixed operands to bool (truth values),
