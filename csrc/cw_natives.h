@@ -5,7 +5,7 @@
  * hypot.  Included by cw_scalar.h before the table is expanded, so the
  * prebuilt kernels, the block interpreter and run-time generated C all
  * compute these with the same code.  Self-contained (math.h, fenv.h,
- * stdint.h).
+ * float.h, stdint.h, string.h).
  *
  * Methods (read, not copied):
  *   - floor_divide / remainder: NumPy's npy_divmod (numpy/_core/src/
@@ -35,8 +35,10 @@
 #ifndef CW_NATIVES_H
 #define CW_NATIVES_H
 #include <fenv.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- floating floor_divide / remainder (npy_divmod) ---------------------- */
 /* fmod: the exact remainder, so any correct method gives its bits.  On
@@ -166,15 +168,33 @@ static inline uint64_t cw_ugcd_(uint64_t a, uint64_t b)
 
 /* ---- spacing, heaviside, logaddexp2 -------------------------------------- */
 /* NumPy's npy_spacing: nan for +-inf, else the step to the next number away
- * from zero (a zero steps up: spacing(-0.0) > 0). */
+ * from zero (a zero steps up: spacing(-0.0) > 0) -- what
+ * nextafter(x, x < 0 ? -inf : inf) - x gives, written with the bits (the
+ * magnitude + 1) so that it vectorises.  Its FP flags are nextafter's: an
+ * underflow where the step is subnormal (|x| < the smallest normal: t
+ * underflows there, and only there), an overflow at +-max (x * 2).  NaN
+ * keeps its payload (x + x), as in nextafter. */
+#define CW_SPACING_BODY(T, UT, TMIN, TMAX)                                    \
+    {                                                                         \
+        UT b;                                                                 \
+        memcpy(&b, &x, sizeof b);                                             \
+        T ax = isless(x, (T)0) ? -x : x;                                      \
+        /* (a non-finite lane steps from 0 too: inf + 1 ulp would be a     \
+         * signalling NaN, and "invalid" on every vector lane) */          \
+        UT nb = ax == 0 || !isfinite(x) ? (UT)1 : b + (UT)1;                 \
+        T nx;                                                                 \
+        memcpy(&nx, &nb, sizeof nx);                                          \
+        T t = (isless(ax, TMIN) ? ax + TMIN : (T)1) * (T)0x1p-60;             \
+        T r = (nx - x) + t * (T)0;                                            \
+        r = ax == TMAX ? x * (T)2 : r;                                        \
+        return isnan(x) ? x + x : isinf(x) ? (T)NAN : r;                      \
+    }
 static inline double cw_spacing_f64_(double x)
-{
-    return isinf(x) ? (double)NAN : nextafter(x, isless(x, 0.0) ? -INFINITY : INFINITY) - x;
-}
+CW_SPACING_BODY(double, uint64_t, DBL_MIN, DBL_MAX)
 static inline float cw_spacing_f32_(float x)
-{
-    return isinf(x) ? (float)NAN : nextafterf(x, isless(x, 0.0f) ? -INFINITY : INFINITY) - x;
-}
+CW_SPACING_BODY(float, uint32_t, FLT_MIN, FLT_MAX)
+#undef CW_SPACING_BODY
+
 /* NumPy's npy_heaviside: nan (positive) for nan, h0 at zero */
 #define CW_HEAVISIDE(T, x, h0)                                                \
     (isnan(x) ? (T)NAN : (x) == 0 ? (h0) : isless(x, (T)0) ? (T)0 : (T)1)
