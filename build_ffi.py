@@ -79,7 +79,7 @@ ffibuilder.set_source(
              f"{CSRC}/scan.c",
              *(f"{CSRC}/vmath/{n}.c" for n in ("vmath", "mp", "exp", "log"))],
     include_dirs=[CSRC],
-    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_tanhf.h", "cw_rtree.h",
+    depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_natives.h", "cw_tanhf.h", "cw_rtree.h",
                                      "cw_eval.h", "cw_loops.h", "cw_complex.h", "ops.def", "reduce.c", "vmath/vmath.h", "vmath/tables.h")],
     define_macros=macros,
     extra_compile_args=compile_args,

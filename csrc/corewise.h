@@ -82,6 +82,24 @@ typedef enum {
                              facade refuses a call that would need more */
 } cw_limits;
 
+/* Which of NumPy's dtypes a row's native loops may compute (the flags
+ * column of ops.def; csrc/ops.def repeats the values for the preprocessor). */
+typedef enum {
+    CW_FL_U64 = 1,        /* uint64 by the int64 loop: the same bits */
+    CW_FL_NOBOOL = 2,     /* bool is not computed by the int32 loop */
+    CW_FL_NONARROW = 4,   /* int8/int16 are not widened (an overflow warning
+                             of theirs would be lost) */
+    CW_FL_NOHALF = 8      /* float16 is not computed in float32 */
+} cw_dtype_flags;
+
+/* The kind of a row (the row macro of ops.def). */
+typedef enum {
+    CW_KUNARY = 0, CW_KBINARY = 1, CW_KPREDICATE = 2, CW_KCOMPARE = 3,
+    CW_KINTOP = 4,        /* integer-only (no float loops) */
+    CW_KLOGICAL = 5,      /* truth values: bool out, every numeric input */
+    CW_KNUMPY = 6         /* no native loop: NumPy's own ufunc serves it */
+} cw_row_kind;
+
 /* One row of the operation table (csrc/ops.def), exported for the facade. */
 typedef struct {
     const char *name;     /* NumPy's name for the function */
@@ -94,6 +112,9 @@ typedef struct {
     int int_loops;        /* 1: native int32/int64 loops */
     int bool_out;         /* 1: the result is bool (predicates, comparisons) */
     int fpe;              /* cw_fpe_policy */
+    int kind;             /* cw_row_kind */
+    int float_loops;      /* 1: native float32/float64 loops */
+    int dtype_flags;      /* cw_dtype_flags */
 } cw_op_info;
 
 int cw_op_count(void);

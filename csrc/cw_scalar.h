@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "cw_tanhf.h"
+#include "cw_natives.h"
 
 #if defined(_OPENMP) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(__FAST_MATH__) && !defined(CW_NO_LIBMVEC)
@@ -62,13 +63,17 @@ static inline float cw_logaddexp_f32_(float x, float y)
 CW_LOGADDEXP_BODY(float, log1pf, expf, fabsf, 0.693147180559945309417232121458176568f)
 #undef CW_LOGADDEXP_BODY
 
-/* The int column of a row is CW_INT(expr) -> (1, expr) or CW_NOINT ->
- * (0, ~) (defined in ops.def).  CW_IF_INT(column)(code) keeps code only for
- * rows with native int loops; CW_INT_EXPR(column) is the expression. */
+/* The int column of a row is CW_INT(expr) -> (1, 0, expr), CW_INTF(flags,
+ * expr) -> (1, flags, expr), CW_NOINT -> (0, 0, ~) or CW_NOINTF(flags) ->
+ * (0, flags, ~) (defined in ops.def).  CW_IF_INT(column)(code) keeps code
+ * only for rows with native int loops; CW_INT_EXPR(column) is the
+ * expression, CW_INT_FLAGS(column) the row's cw_dtype_flags. */
 #define CW_PFIRST_(a, ...) a
-#define CW_PREST_(a, ...) __VA_ARGS__
+#define CW_PSECOND_(a, b, ...) b
+#define CW_PREST2_(a, b, ...) __VA_ARGS__
 #define CW_HAS_INT(EI) CW_PFIRST_ EI
-#define CW_INT_EXPR(EI) CW_PREST_ EI
+#define CW_INT_FLAGS(EI) CW_PSECOND_ EI
+#define CW_INT_EXPR(EI) CW_PREST2_ EI
 #define CW_CAT_(a, b) a##b
 #define CW_CAT(a, b) CW_CAT_(a, b)
 #define CW_IF_0(...)
@@ -108,6 +113,27 @@ CW_LOGADDEXP_BODY(float, log1pf, expf, fabsf, 0.69314718055994530941723212145817
     static inline int cw_##NAME##_f64(double x, double y) { return (EF) != 0; }\
     static inline int cw_##NAME##_i32(int32_t x, int32_t y) { return (EI) != 0; } \
     static inline int cw_##NAME##_i64(int64_t x, int64_t y) { return (EI) != 0; }
+/* integer-only rows and truth-value rows (bool results, any numeric input) */
+#define CW_SCALAR_INT_1 CW_SCALAR_INT1
+#define CW_SCALAR_INT_2 CW_SCALAR_INT2
+#define CW_INTOP(NAME, NIN, EI, COST, FPE, DOC)                               \
+    CW_CAT(CW_SCALAR_INT_, NIN)(NAME, int32_t, uint32_t, i32, EI)             \
+    CW_CAT(CW_SCALAR_INT_, NIN)(NAME, int64_t, uint64_t, i64, EI)
+#define CW_LOGICAL_1(NAME, EF, EI)                                            \
+    static inline int cw_##NAME##_f32(float x) { return (EF) != 0; }          \
+    static inline int cw_##NAME##_f64(double x) { return (EF) != 0; }         \
+    static inline int cw_##NAME##_i32(int32_t x) { return (CW_INT_EXPR(EI)) != 0; } \
+    static inline int cw_##NAME##_i64(int64_t x) { return (CW_INT_EXPR(EI)) != 0; }
+#define CW_LOGICAL_2(NAME, EF, EI)                                            \
+    static inline int cw_##NAME##_f32(float x, float y) { return (EF) != 0; } \
+    static inline int cw_##NAME##_f64(double x, double y) { return (EF) != 0; } \
+    static inline int cw_##NAME##_i32(int32_t x, int32_t y) { return (CW_INT_EXPR(EI)) != 0; } \
+    static inline int cw_##NAME##_i64(int64_t x, int64_t y) { return (CW_INT_EXPR(EI)) != 0; }
+#define CW_LOGICAL(NAME, NIN, EF, EI, DOC) CW_CAT(CW_LOGICAL_, NIN)(NAME, EF, EI)
 #include "ops.def"
+#undef CW_SCALAR_INT_1
+#undef CW_SCALAR_INT_2
+#undef CW_LOGICAL_1
+#undef CW_LOGICAL_2
 
 #endif

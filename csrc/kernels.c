@@ -53,6 +53,16 @@ typedef struct {
  * clone too, since libmvec's 512-bit variants are faster; the others keep
  * avx2/default (see CW_DISPATCH in cw_internal.h). */
 #define CW_ISA(FPE) CW_ISA_##FPE
+#define CW_2ND_(a, b, ...) b
+#define CW_2ND(...) CW_2ND_(__VA_ARGS__)
+/* A row may name its own ISA list (CW_ISAOV_<name> as `~, list,`): hypot's
+ * vector code is glibc's arithmetic and must not be contracted into fma,
+ * which the AVX-512 clone would allow (-ffp-contract=fast is GCC's default) */
+#define CW_ISAF_CW_VMATH() CW_DISPATCH_VM
+#define CW_ISAF_CW_FPE() CW_DISPATCH
+#define CW_ISAF_CW_QUIET() CW_DISPATCH
+#define CW_ISAOV_hypot ~, CW_ISAF_CW_FPE,
+#define CW_ISA_OF(NAME, FPE) CW_2ND(CW_ISAOV_##NAME, CW_ISAF_##FPE, ~)()
 #define CW_ISA_CW_VMATH CW_DISPATCH_VM
 #define CW_ISA_CW_FPE CW_DISPATCH
 #define CW_ISA_CW_QUIET CW_DISPATCH
@@ -129,7 +139,7 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
 /* The scalar flag pass: the same element function, not vectorised (the
  * volatile sink forbids it), so libm's scalar entry points run. */
 #define CW_CHECK(NAME, SUF, T)                                                \
-    static void cw_c_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
+    __attribute__((unused)) static void cw_c_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
                                     const char *y, ptrdiff_t ys)              \
     {                                                                         \
         volatile T sink;                                                      \
@@ -158,14 +168,14 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
 #define CW_NF_CW_QUIET(SUF) cw_nf_none
 
 #define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
-    CW_LOOPS1(NAME, f32, float, float, CW_ISA(FPE), CW_NF(FPE, f32))          \
-    CW_LOOPS1(NAME, f64, double, double, CW_ISA(FPE), CW_NF(FPE, f64))        \
+    CW_LOOPS1(NAME, f32, float, float, CW_ISA_OF(NAME, FPE), CW_NF(FPE, f32)) \
+    CW_LOOPS1(NAME, f64, double, double, CW_ISA_OF(NAME, FPE), CW_NF(FPE, f64)) \
     CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
     CW_IF_INT(EI)(CW_LOOPS1(NAME, i32, int32_t, int32_t, CW_DISPATCH, cw_nf_none)       \
                   CW_LOOPS1(NAME, i64, int64_t, int64_t, CW_DISPATCH, cw_nf_none))
 #define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
-    CW_LOOPS2(NAME, f32, float, float, CW_ISA(FPE), CW_NF(FPE, f32))          \
-    CW_LOOPS2(NAME, f64, double, double, CW_ISA(FPE), CW_NF(FPE, f64))        \
+    CW_LOOPS2(NAME, f32, float, float, CW_ISA_OF(NAME, FPE), CW_NF(FPE, f32)) \
+    CW_LOOPS2(NAME, f64, double, double, CW_ISA_OF(NAME, FPE), CW_NF(FPE, f64)) \
     CW_CHECK(NAME, f32, float) CW_CHECK(NAME, f64, double)                    \
     CW_IF_INT(EI)(CW_LOOPS2(NAME, i32, int32_t, int32_t, CW_DISPATCH, cw_nf_none)       \
                   CW_LOOPS2(NAME, i64, int64_t, int64_t, CW_DISPATCH, cw_nf_none))
@@ -177,6 +187,16 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
     CW_LOOPS2(NAME, f64, double, uint8_t, CW_DISPATCH, cw_nf_none)                   \
     CW_LOOPS2(NAME, i32, int32_t, uint8_t, CW_DISPATCH, cw_nf_none)                  \
     CW_LOOPS2(NAME, i64, int64_t, uint8_t, CW_DISPATCH, cw_nf_none)
+#define CW_LOOPS_1 CW_LOOPS1
+#define CW_LOOPS_2 CW_LOOPS2
+#define CW_INTOP(NAME, NIN, EI, COST, FPE, DOC)                               \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, i32, int32_t, int32_t, CW_DISPATCH, cw_nf_none) \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, i64, int64_t, int64_t, CW_DISPATCH, cw_nf_none)
+#define CW_LOGICAL(NAME, NIN, EF, EI, DOC)                                    \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, f32, float, uint8_t, CW_DISPATCH, cw_nf_none) \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, f64, double, uint8_t, CW_DISPATCH, cw_nf_none) \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, i32, int32_t, uint8_t, CW_DISPATCH, cw_nf_none) \
+    CW_CAT(CW_LOOPS_, NIN)(NAME, i64, int64_t, uint8_t, CW_DISPATCH, cw_nf_none)
 #include "ops.def"
 
 /* ---- hand-vectorised loops ------------------------------------------------------ */
@@ -233,8 +253,24 @@ CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 #define CW_VCHK_log_f64 ~, 1 ? cw_cv_log_f64 :,
 #define CW_VCHK_log2_f64 ~, 1 ? cw_cv_log2_f64 :,
 #define CW_VCHK_log10_f64 ~, 1 ? cw_cv_log10_f64 :,
-#define CW_2ND_(a, b, ...) b
-#define CW_2ND(...) CW_2ND_(__VA_ARGS__)
+/* hypot: the vector loops are corewise's (glibc's arithmetic, cw_natives.h);
+ * the flag pass is libm's own hypot/hypotf, whose flags are NumPy's */
+#define CW_LIBM_CHECK(FN, SUF, T, LIBM)                                       \
+    static void FN(ptrdiff_t n, const char *x, ptrdiff_t xs, const char *y, ptrdiff_t ys) \
+    {                                                                         \
+        volatile T sink;                                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            T a, b;                                                           \
+            memcpy(&a, x + i * xs, sizeof a);                                 \
+            memcpy(&b, y + i * ys, sizeof b);                                 \
+            sink = LIBM(a, b);                                                \
+        }                                                                     \
+        (void)sink;                                                           \
+    }
+CW_LIBM_CHECK(cw_cl_hypot_f64, f64, double, hypot)
+CW_LIBM_CHECK(cw_cl_hypot_f32, f32, float, hypotf)
+#define CW_VCHK_hypot_f64 ~, 1 ? cw_cl_hypot_f64 :,
+#define CW_VCHK_hypot_f32 ~, 1 ? cw_cl_hypot_f32 :,
 #define CW_KFN(NAME, SUF) CW_2ND(CW_OWN_##NAME##_##SUF, cw_k_##NAME##_##SUF, ~)
 
 /* ---- the descriptor table ------------------------------------------------------ */
@@ -255,23 +291,40 @@ CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 
 static const cw_op_entry cw_ops[] = {
 #define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
-    { { #NAME, DOC, 1, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
+    { { #NAME, DOC, 1, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE,         \
+        CW_KUNARY, 1, CW_INT_FLAGS(EI) },                                     \
       { CW_L1(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
         CW_L1(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
         CW_INTL(EI, CW_L1, NAME) } },
 #define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
-    { { #NAME, DOC, 2, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE },       \
+    { { #NAME, DOC, 2, 1, COST, ULP64, ULP32, CW_HAS_INT(EI), 0, FPE,         \
+        CW_KBINARY, 1, CW_INT_FLAGS(EI) },                                    \
       { CW_L2(NAME, f32, float, float, CW_CHK(FPE, NAME, f32)),                \
         CW_L2(NAME, f64, double, double, CW_CHK(FPE, NAME, f64)),             \
         CW_INTL(EI, CW_L2, NAME) } },
 #define CW_PREDICATE(NAME, E64, E32, COST, DOC)                               \
-    { { #NAME, DOC, 1, 1, COST, 0, 0, 0, 1, CW_QUIET },                       \
+    { { #NAME, DOC, 1, 1, COST, 0, 0, 0, 1, CW_QUIET, CW_KPREDICATE, 1, 0 },  \
       { CW_L1(NAME, f32, float, uint8_t), CW_L1(NAME, f64, double, uint8_t),  \
         CW_NOLOOPS, CW_NOLOOPS } },
 #define CW_COMPARE(NAME, EF, EI, COST, DOC)                                   \
-    { { #NAME, DOC, 2, 1, COST, 0, 0, 1, 1, CW_QUIET },                       \
+    { { #NAME, DOC, 2, 1, COST, 0, 0, 1, 1, CW_QUIET, CW_KCOMPARE, 1, 0 },    \
       { CW_L2(NAME, f32, float, uint8_t), CW_L2(NAME, f64, double, uint8_t),  \
         CW_L2(NAME, i32, int32_t, uint8_t), CW_L2(NAME, i64, int64_t, uint8_t) } },
+#define CW_L_1 CW_L1
+#define CW_L_2 CW_L2
+#define CW_INTOP(NAME, NIN, EI, COST, FPE, DOC)                               \
+    { { #NAME, DOC, NIN, 1, COST, 0, 0, 1, 0, FPE, CW_KINTOP, 0, CW_INT_FLAGS(EI) }, \
+      { CW_NOLOOPS, CW_NOLOOPS, CW_CAT(CW_L_, NIN)(NAME, i32, int32_t, int32_t), \
+        CW_CAT(CW_L_, NIN)(NAME, i64, int64_t, int64_t) } },
+#define CW_LOGICAL(NAME, NIN, EF, EI, DOC)                                    \
+    { { #NAME, DOC, NIN, 1, 1, 0, 0, 1, 1, CW_QUIET, CW_KLOGICAL, 1, CW_INT_FLAGS(EI) }, \
+      { CW_CAT(CW_L_, NIN)(NAME, f32, float, uint8_t),                       \
+        CW_CAT(CW_L_, NIN)(NAME, f64, double, uint8_t),                      \
+        CW_CAT(CW_L_, NIN)(NAME, i32, int32_t, uint8_t),                     \
+        CW_CAT(CW_L_, NIN)(NAME, i64, int64_t, uint8_t) } },
+#define CW_NUMPY(NAME, NIN, NOUT, DOC)                                        \
+    { { #NAME, DOC, NIN, NOUT, 1, 0, 0, 0, 0, CW_QUIET, CW_KNUMPY, 0, 0 },   \
+      { CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS } },
 #include "ops.def"
 };
 

@@ -33,6 +33,8 @@ Cases
   --math         the math family: exp, exp2, log, log2, log10, sin, cos, tanh on 4M float64 and
                  float32 (out=); add, multiply, absolute on --large float64
                  against the parallel copy of the bytes they move
+  --natives      see _bench_natives.py: NumPy's other element-wise names
+                 (bitwise, shifts, division, gcd, hypot, ...) on 4M elements
   --contention, --plot   see _bench_contention.py: k busy processes, 8 Python
                  threads at once, the switch when load starts and stops; the
                  speed-up-against-size picture
@@ -89,6 +91,8 @@ def add_arguments(p):
                    help="also process an on-disk array larger than RAM through Dask")
     p.add_argument("--ooc-bytes", type=int, default=None,
                    help="size of the --out-of-core file (default 1.25 x RAM)")
+    p.add_argument("--natives", action="store_true",
+                   help="also run bitwise/shift/division/gcd/hypot/... on 4M elements")
     p.add_argument("--math", action="store_true",
                    help="also run the math-family cases (transcendentals, binary ops)")
     p.add_argument("--complex", action="store_true",
@@ -528,6 +532,9 @@ def run(args):
     if args.complex:
         from ._bench_complex import bench_complex
         bench_complex(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20)
+    if args.natives:
+        from ._bench_natives import bench_natives
+        bench_natives(rows, tcounts, repeats, 2**16 if args.quick else 4 * 2**20)
     if args.contention or args.plot:
         from . import _bench_contention
         _bench_contention.run(args, rows)

@@ -34,7 +34,7 @@ from ._errors import check
 from ._lib import ffi as _ffi, lib
 from ._dask import evaluate as dask_evaluate, is_dask_array
 from ._layout import addr, collapse, internal_overlap, needs_input_copy
-from ._optable import OPS
+from ._optable import MATH_OPS, OPS
 
 MAX_CHARS = 5000      # expression length
 MAX_NODES = 1000      # AST nodes
@@ -74,11 +74,15 @@ _PYOPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mu
 
 def functions():
     """Function names evaluate accepts: where() and every row of the
-    operation table (csrc/ops.def) with one or two inputs."""
-    return ("where",) + tuple(op.name for op in OPS if op.nin in (1, 2))
+    operation table (csrc/ops.def) with one or two inputs, of the math
+    family (float rows; not the integer-only, truth-value or NumPy-served
+    rows)."""
+    return ("where",) + tuple(op.name for op in MATH_OPS if op.nin in (1, 2))
 
 
-_TABLE = {op.name: op for op in OPS if op.nin in (1, 2)}
+_TABLE = {op.name: op for op in MATH_OPS if op.nin in (1, 2)}
+#: rows of the table that expressions cannot call (their own error message)
+_NOT_IN_EVALUATE = {op.name: op.kind for op in OPS if op.name not in _TABLE}
 _INT_MIN, _INT_MAX = -2**63, 2**64 - 1
 
 
@@ -186,6 +190,9 @@ class _Parser:
         if type(f) is not ast.Name:
             raise _err(f"only calls of plain function names are allowed: {self.src(node)!r}")
         name = f.id
+        if name in _NOT_IN_EVALUATE:
+            raise _err(f"function {name!r} ({_NOT_IN_EVALUATE[name]} row of the table) is not "
+                       f"supported in expressions; call corewise.{name} on arrays instead")
         if name != "where" and name not in _TABLE:
             raise _err(f"function {name!r} is not allowed (the allowed names are "
                        "listed in corewise.evaluate_functions)")

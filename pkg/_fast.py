@@ -81,14 +81,18 @@ def _status(op, rc, res, args, out):
 
 def _fast_dtypes(op):
     """(float32 loop code, float64 loop code, float32 output dtype, float64
-    output dtype) of the fast path."""
+    output dtype, the float32 dtype or None) of the fast path.  None: NumPy
+    computes float32 inputs in another dtype (float_power: float64), so
+    they take the general path."""
     o32, o64 = (_BOOL, _BOOL) if op.bool_out else (_F32, _F64)
-    return lib.CW_F32, lib.CW_F64, o32, o64
+    r = op.loop(*(_F32,) * op.nin)
+    f32 = _F32 if r is not None and r[0] == _F32 and r[3] == o32 else None
+    return lib.CW_F32, lib.CW_F64, o32, o64, f32
 
 
 def _unary_cpython(op):
     op_id, general = op.id, unary_general
-    c32, c64, o32, o64 = _fast_dtypes(op)
+    c32, c64, o32, o64, f32 = _fast_dtypes(op)
     fb, contig, empty, status = _fb, _contig, _empty, _status
 
     def ufunc(x, out=None, **kw):
@@ -98,7 +102,7 @@ def _unary_cpython(op):
             dt = x.dtype
             if dt is _F64:
                 code, odt = c64, o64
-            elif dt is _F32:
+            elif dt is f32:
                 code, odt = c32, o32
             else:
                 return general(op, x, out)
@@ -120,7 +124,7 @@ def _unary_cpython(op):
 
 def _unary_pypy(op):
     op_id, general = op.id, unary_general
-    c32, c64, o32, o64 = _fast_dtypes(op)
+    c32, c64, o32, o64, f32 = _fast_dtypes(op)
     fb, contig, empty, status = _fb, _contig, _empty, _status
     mv, release = _mv, ffi.release
 
@@ -143,7 +147,7 @@ def _unary_pypy(op):
             dt = x.dtype
             if dt is _F64:
                 code, odt = c64, o64
-            elif dt is _F32:
+            elif dt is f32:
                 code, odt = c32, o32
             else:
                 return general(op, x, out)
@@ -166,7 +170,7 @@ def _unary_pypy(op):
 
 def _binary_cpython(op):
     op_id, general = op.id, binary_general
-    c32, c64, o32, o64 = _fast_dtypes(op)
+    c32, c64, o32, o64, f32 = _fast_dtypes(op)
     new, fb, bcontig, empty, status = ffi.new, _fb, _bcontig, _empty, _status
 
     def ufunc(x1, x2, out=None, **kw):
@@ -179,7 +183,7 @@ def _binary_cpython(op):
             if x2.dtype is dt and x2.shape == shape and shape:
                 if dt is _F64:
                     code, odt, isz = c64, o64, 8
-                elif dt is _F32:
+                elif dt is f32:
                     code, odt, isz = c32, o32, 4
                 else:
                     return general(op, x1, x2, out)
@@ -205,7 +209,7 @@ def _binary_cpython(op):
             dt = a.dtype
             if dt is _F64:
                 code, odt, isz, ct = c64, o64, 8, _PD
-            elif dt is _F32 and -_F32_INF < v < _F32_INF:  # else NumPy warns of the cast
+            elif dt is f32 and -_F32_INF < v < _F32_INF:  # else NumPy warns of the cast
                 code, odt, isz, ct = c32, o32, 4, _PF
             else:
                 return general(op, x1, x2, out)
@@ -230,7 +234,7 @@ def _binary_cpython(op):
 
 def _binary_pypy(op):
     op_id, general = op.id, binary_general
-    c32, c64, o32, o64 = _fast_dtypes(op)
+    c32, c64, o32, o64, f32 = _fast_dtypes(op)
     new, fb, bcontig, empty, status = ffi.new, _fb, _bcontig, _empty, _status
     mv, release = _mv, ffi.release
 
@@ -247,7 +251,7 @@ def _binary_pypy(op):
         dt = a.dtype
         if dt is _F64:
             code, odt, isz, ct = c64, o64, 8, _PD
-        elif dt is _F32:
+        elif dt is f32:
             code, odt, isz, ct = c32, o32, 4, _PF
         else:
             return general(op, x1, x2, out)

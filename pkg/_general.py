@@ -31,6 +31,7 @@ _contig = lib.cw_unary_contig
 _strided = lib.cw_unary_strided
 _bcontig = lib.cw_binary_contig
 _bstrided = lib.cw_binary_strided
+_BOOL = np.dtype(np.bool_)
 _WEAK = (float, int, complex)  # Python scalars NumPy 2 treats as weakly typed
 _OUTS = (np.ndarray, np.memmap)
 
@@ -110,7 +111,14 @@ def _to_loop(v, a, np_dt, loop_dt):
     scalars convert through NumPy's loop dtype first, so out-of-range
     integers raise OverflowError exactly as in NumPy."""
     if a is None:
+        if np_dt == _BOOL and type(v) is int and not -2**63 <= v < 2**63:
+            # NumPy converts the int first (logical_*): its OverflowError
+            raise OverflowError("Python int too large to convert to C long")
         a = np.asarray(v, dtype=np_dt)
+    elif np_dt == _BOOL and a.dtype != _BOOL:
+        # NumPy's logical_* cast mixed operands to bool (truth values),
+        # which a cast straight to the int32 loop dtype would not do
+        a = a.astype(_BOOL)
     return a if a.dtype == loop_dt else a.astype(loop_dt)
 
 
@@ -143,6 +151,20 @@ def _numpy_fallback(op, args, out):
     maximum, complex, object, strings): NumPy's own loop computes the call,
     single-threaded -- NumPy's result, or NumPy's own error as it is."""
     return op.ufunc(*args) if out is None else op.ufunc(*args, out=out)
+
+
+def numpy_served(op, args, out):
+    """A call of a row served by NumPy's own ufunc (CW_NUMPY): its inputs
+    go through the one argument check (as_input: subclasses and foreign
+    array types are refused as everywhere else), out= may be a tuple of
+    nout arrays, and NumPy's errors name the corewise function."""
+    if len(args) != op.nin:
+        fail(op, f"takes {op.nin} positional argument{'s' * (op.nin > 1)} "
+                 f"but {len(args)} were given")
+    args = tuple(as_input(op, a) if not isinstance(a, (int, float, bool)) else a for a in args)
+    if out is not None and type(out) is not tuple:
+        out = (out,)
+    return _numpy_fallback(op, args, out)
 
 
 def unary_general(op, x, out):

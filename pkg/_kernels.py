@@ -30,7 +30,7 @@ from ._args import _plain_view, as_input
 from ._errors import check
 from ._layout import addr, broadcast_strides, collapse, internal_overlap, needs_input_copy
 from ._lib import ffi as _ffi, lib as _clib
-from ._optable import OPS
+from ._optable import MATH_OPS
 from ._reduce import normalize_axes
 
 _DRIVER = int(_ffi.cast("uintptr_t", _clib.cw_parallel_driver()))
@@ -56,7 +56,7 @@ _RESERVED = frozenset({"i", "n", "a", "b"})   # the loop's and the reduction's n
 _DIAG_AT = re.compile(r"(\w+):(\d+):(\d+): (?:error|warning)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _USES_I = re.compile(r"(?<![A-Za-z0-9_.])i(?![A-Za-z0-9_])")
-_MACROS = _cgen.scalar_macros([(op.name, op.nin) for op in OPS
+_MACROS = _cgen.scalar_macros([(op.name, op.nin) for op in MATH_OPS
                                if op.nin in (1, 2) and not op.bool_out])
 _PY_SCALARS = (bool, int, float)
 _MISS = object()

@@ -17,6 +17,16 @@ _C64 = np.dtype(np.complex64)
 _C128 = np.dtype(np.complex128)
 # kinds without a native loop (complex has its own, _complex)
 _NO_NATIVE_KINDS = frozenset(KIND_NAMES) - {"c"}
+_U64 = np.dtype(np.uint64)
+_F16 = np.dtype(np.float16)
+_NARROW_SIGNED = (np.dtype(np.int8), np.dtype(np.int16))
+#: The row kinds of the C table (cw_row_kind), by code.
+KINDS = {lib.CW_KUNARY: "unary", lib.CW_KBINARY: "binary", lib.CW_KPREDICATE: "predicate",
+         lib.CW_KCOMPARE: "compare", lib.CW_KINTOP: "intop", lib.CW_KLOGICAL: "logical",
+         lib.CW_KNUMPY: "numpy"}
+#: The kinds of the math family: float loops, computed by the fast and
+#: general paths, the block interpreter and the JIT (corewise.evaluate)
+MATH_KINDS = frozenset(("unary", "binary", "predicate", "compare"))
 #: The C loop code of each native loop dtype.
 LOOP_CODE = {_F32: lib.CW_F32, _F64: lib.CW_F64, _I32: lib.CW_I32, _I64: lib.CW_I64,
              _C64: lib.CW_C64, _C128: lib.CW_C128}
@@ -31,8 +41,9 @@ _INT_LOOP = {np.dtype(t): (_I32 if np.dtype(t).itemsize < 4 or t is np.int32 els
 class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
-    __slots__ = ("id", "name", "doc", "nin", "cost", "max_ulp", "max_ulp_f32",
-                 "int_loops", "bool_out", "ufunc", "_types", "complex")
+    __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
+                 "int_loops", "bool_out", "kind", "float_loops", "dtype_flags", "ufunc",
+                 "_types", "complex")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -40,6 +51,10 @@ class Op:
         self.name = cstr(info.name)
         self.doc = cstr(info.doc)
         self.nin = info.nin
+        self.nout = info.nout
+        self.kind = KINDS[info.kind]         # the row macro of ops.def
+        self.float_loops = bool(info.float_loops)
+        self.dtype_flags = info.dtype_flags  # cw_dtype_flags
         self.cost = info.cost
         self.max_ulp = info.max_ulp          # float64
         self.max_ulp_f32 = info.max_ulp_f32
@@ -77,20 +92,36 @@ def _resolve(op, key):
     try:
         dts = op.ufunc.resolve_dtypes(key + (None,))
     except TypeError:
+        # no loop for exactly these types (resolve_dtypes is stricter than a
+        # call, which may cast: gcd of bools runs int8's): NumPy's own call
+        # decides -- its result, or its TypeError naming the function
         return None
     ins, res = [np.dtype(d) for d in dts[:-1]], np.dtype(dts[-1])
     dt = ins[0]
-    if any(d != dt for d in ins):
+    if any(d != dt for d in ins) or op.kind == "numpy":
         return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
     if dt.kind == "c":
         return complex_loop(op.complex, dt, tuple(ins), res)
+    fl = op.dtype_flags
+    if dt.kind == "f" and not op.float_loops:
+        return None  # NumPy's own (which has no loop either: its error)
     if dt == _F64:
         loop = _F64
-    elif dt == _F32 or dt == np.float16:
+    elif dt == _F16 and fl & lib.CW_FL_NOHALF:
+        return None  # float16 steps (nextafter, spacing): NumPy's own loop
+    elif dt == _F32 or dt == _F16:
         # float16 is computed in float32 and rounded once, exactly as
         # NumPy's own half-precision loops do.
         loop = _F32
-    elif op.int_loops and dt in _INT_LOOP:
+    elif dt.kind == "f":
+        return None  # longdouble: NumPy's own loop
+    elif not op.int_loops:
+        return None
+    elif dt == _U64 and fl & lib.CW_FL_U64:
+        loop = _I64  # the same bits (bitwise ops, truth values)
+    elif dt == _BOOL and fl & lib.CW_FL_NOBOOL or dt in _NARROW_SIGNED and fl & lib.CW_FL_NONARROW:
+        return None
+    elif dt in _INT_LOOP:
         loop = _INT_LOOP[dt]
     else:
         return None  # e.g. floor/sign/fmod of integers: NumPy's own loop
@@ -99,6 +130,9 @@ def _resolve(op, key):
 
 #: Every operation of the C table, in table order.
 OPS = tuple(Op(i) for i in range(lib.cw_op_count()))
+#: The math family's rows (MATH_KINDS): the float rows every path computes;
+#: the table-parametrised tests of that family iterate over these.
+MATH_OPS = tuple(op for op in OPS if op.kind in MATH_KINDS)
 #: NumPy's second names (abs, true_divide), from the table's CW_ALIAS rows.
 ALIASES = {cstr(lib.cw_alias_get(i, 0)): cstr(lib.cw_alias_get(i, 1))
            for i in range(lib.cw_alias_count())}

@@ -3,6 +3,7 @@
 the general path (_general), with NumPy-style names and docstrings.
 FUNCTIONS is what the package exports."""
 from ._fast import binary_fast, unary_fast
+from ._general import binary_general, numpy_served, unary_general
 from ._optable import ALIASES, OPS
 from ._ufuncobj import make as _ufunc_object
 
@@ -38,7 +39,10 @@ def _finish(f, op):
 def make_unary(op):
     """The public function for a unary op: a fast path for native
     float32/float64 C-contiguous arrays (this interpreter's, chosen at
-    import), else the general path."""
+    import), else the general path.  Integer-only rows (no float loops)
+    take the general path directly."""
+    if not op.float_loops:
+        return _finish(lambda x, out=None: unary_general(op, x, out), op)
     return _finish(unary_fast(op), op)
 
 
@@ -47,8 +51,23 @@ def make_binary(op):
     C-contiguous float32/float64 arrays of one dtype, or one such array and
     a Python float (this interpreter's, chosen at import), else the general
     path."""
+    if not op.float_loops:
+        return _finish(lambda x1, x2, out=None: binary_general(op, x1, x2, out), op)
     return _finish(binary_fast(op), op)
 
 
-FUNCTIONS = {op.name: (make_unary if op.nin == 1 else make_binary)(op) for op in OPS}
+def make_numpy(op):
+    """The public function for a CW_NUMPY row: NumPy's own ufunc computes
+    it (datetime isnat; the two-output and mixed-dtype functions, which
+    have no native loop yet), with corewise's error messages."""
+    return _finish(lambda *args, out=None: numpy_served(op, args, out), op)
+
+
+def _make(op):
+    if op.kind == "numpy":
+        return make_numpy(op)
+    return (make_unary if op.nin == 1 else make_binary)(op)
+
+
+FUNCTIONS = {op.name: _make(op) for op in OPS}
 FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})

@@ -53,6 +53,10 @@ REFERENCE = {
     "hypot": mpmath.hypot,
     "arctan2": mpmath.atan2,
     "logaddexp": lambda x, y: mpmath.log(mpmath.exp(x) + mpmath.exp(y)),
+    "float_power": mpmath.power,
+    "logaddexp2": lambda x, y: mpmath.log(mpmath.power(2, x) + mpmath.power(2, y), 2),
+    "degrees": lambda x: x * 180 / mpmath.pi,
+    "radians": lambda x: x * mpmath.pi / 180,
 }
 
 # Domains (per input, per dtype) where results are finite and normal;
@@ -89,6 +93,10 @@ DOMAINS = {
     "arctan2": (_dom([(-1e38, 1e38), (-1, 1)], [(-1e308, 1e308), (-1, 1)]),
                 _dom([(-1e38, 1e38), (-1, 1)], [(-1e308, 1e308), (-1, 1)])),
     "logaddexp": (_dom([(-80, 80)], [(-700, 700)]), _dom([(-80, 80)], [(-700, 700)])),
+    "float_power": (_dom([(1e-3, 100)], [(1e-3, 1e3)]), _dom([(-15, 15)], [(-100, 100)])),
+    "logaddexp2": (_dom([(-120, 120)], [(-1000, 1000)]), _dom([(-120, 120)], [(-1000, 1000)])),
+    "degrees": _dom([(-5e36, 5e36)], [(-3e306, 3e306)]),
+    "radians": _dom([(-3e38, 3e38)], [(-1.7e308, 1.7e308)]),
 }
 
 
@@ -112,7 +120,7 @@ def sample(rng, ranges, dtype, n):
 # Rows whose error is measured in ULP of max(|exact|, floor): logaddexp is
 # NumPy's formula m + log1p(exp(-|x - y|)), which cancels where the result
 # is near 0 (max(x, y) in [-ln 2, 0]); there its error is absolute.
-ABS_FLOOR = {"logaddexp": 1.0}
+ABS_FLOOR = {"logaddexp": 1.0, "logaddexp2": 1.0}
 
 
 def ulp_errors(name, dtype, got, *args):
@@ -168,7 +176,7 @@ def readme_rows(ops, measured=None):
 
 def main():
     import corewise as cw
-    from corewise._ufunc import OPS
+    from corewise._optable import MATH_OPS as OPS  # the float rows (test_natives: the others)
     measured = {op.name: (measure(op, getattr(cw, op.name), F64, 2000),
                           measure(op, getattr(cw, op.name), F32, 2000))
                 for op in OPS if op.name in DOMAINS}

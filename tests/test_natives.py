@@ -1,0 +1,409 @@
+"""NumPy's remaining element-wise names (issue 16): bitwise, shifts, gcd/lcm,
+truth values, floor_divide/remainder, nextafter/spacing, heaviside,
+logaddexp2, degrees/radians, float_power, the CW_NUMPY rows (isnat and the
+two-output functions) and the NumPy 2 aliases -- bitwise equal to NumPy
+over every dtype NumPy has a loop for, special values, zero divisors,
+shifts past the width, every layout, out= (tuples too), FP warnings and 1
+vs 2 threads.  And hypot, now glibc's arithmetic: bitwise equal to NumPy
+on random and special inputs, correctly rounded against mpmath."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import corewise as cw
+from corewise._optable import OPS
+from oracle import assert_same, in_layout, same_as_numpy
+
+INTS = [np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32,
+                              np.uint32, np.int64, np.uint64)]
+FLOATS = [np.dtype(t) for t in (np.float16, np.float32, np.float64)]
+BOOL = np.dtype(np.bool_)
+ALL = [BOOL] + INTS + FLOATS
+
+INT_BINARY = ["bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+              "gcd", "lcm"]
+INT_UNARY = ["invert", "bitwise_count"]
+LOGICAL = ["logical_and", "logical_or", "logical_xor"]
+DIVISION = ["floor_divide", "remainder"]
+FLOAT_BINARY = ["nextafter", "heaviside", "float_power", "logaddexp2"]
+FLOAT_UNARY = ["spacing", "degrees", "radians"]
+EXACT_BINARY = INT_BINARY + LOGICAL + DIVISION + ["nextafter", "heaviside"]
+EXACT_UNARY = INT_UNARY + ["logical_not", "spacing"]
+ALIASES = {"acos": "arccos", "asin": "arcsin", "atan": "arctan", "atan2": "arctan2",
+           "acosh": "arccosh", "asinh": "arcsinh", "atanh": "arctanh", "pow": "power",
+           "bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
+           "bitwise_right_shift": "right_shift", "mod": "remainder"}
+
+
+def values(dtype, n=300, seed=0):
+    """Values of ``dtype`` that exercise the rules: extremes, zeros, small
+    numbers (shift counts, divisors), random bits; special floats."""
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt == BOOL:
+        return rng.integers(0, 2, n).astype(bool)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        edge = [info.min, info.max, 0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64, 65]
+        if dt.kind == "i":
+            edge += [-1, -2, -3, -7, -8, -64, info.min + 1]
+        edge = np.array([e for e in edge if info.min <= e <= info.max], dt)
+        small = rng.integers(max(info.min, -70), min(info.max, 70), n // 3, endpoint=True).astype(dt)
+        big = rng.integers(info.min, info.max, n - len(edge) - len(small), endpoint=True, dtype=dt)
+        return np.concatenate([edge, small, big])
+    fi = np.finfo(dt)
+    edge = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 0.5, -0.5, 1.5,
+                     -2.5, 3.0, -3.0, 7.0, fi.max, -fi.max, fi.tiny, -fi.tiny,
+                     fi.smallest_subnormal, -fi.smallest_subnormal, 1e-3, -1e3], dt)
+    rnd = (rng.standard_normal(n) * 10.0 ** rng.integers(-5, 5, n)).astype(dt)
+    return np.concatenate([edge, rnd])
+
+
+def pairs(dtype):
+    """x, y covering value pairs (all specials against each other)."""
+    v = values(dtype, 120)
+    x, y = np.meshgrid(v, v)
+    return x.ravel(), y.ravel()
+
+
+def call_both(name, args, **kw):
+    """NumPy's and corewise's results and warnings (each recorded)."""
+    with warnings.catch_warnings(record=True) as wn:
+        warnings.simplefilter("always")
+        try:
+            want = getattr(np, name)(*args, **kw)
+        except (TypeError, ValueError) as exc:
+            want = exc
+    with warnings.catch_warnings(record=True) as wc:
+        warnings.simplefilter("always")
+        if isinstance(want, Exception):
+            with pytest.raises(TypeError if isinstance(want, TypeError) else ValueError):
+                getattr(cw, name)(*args, **kw)
+            return None
+        got = getattr(cw, name)(*args, **kw)
+    return got, want, sorted({str(w.message) for w in wn}), sorted({str(w.message) for w in wc})
+
+
+def check_same(name, args, policy="bitwise", **kw):
+    r = call_both(name, args, **kw)
+    if r is None:
+        return
+    got, want, wn, wc = r
+    assert_same(got, want, policy)
+    assert wc == wn, (name, wc, wn)
+
+
+def policy_for(name):
+    # a NaN's payload: GCC may keep either operand's NaN (heaviside and
+    # nextafter return canonical/first NaNs; fmod-based division differs)
+    return "nan-equal" if name in FLOAT_BINARY + DIVISION + FLOAT_UNARY else "bitwise"
+
+
+# ---- the table ---------------------------------------------------------------------
+
+def test_every_new_name_and_alias_is_exported():
+    names = {op.name for op in OPS}
+    for n in (INT_BINARY + INT_UNARY + LOGICAL + ["logical_not"] + DIVISION + FLOAT_BINARY
+              + FLOAT_UNARY + ["isnat", "divmod", "frexp", "modf", "ldexp"]):
+        assert n in names and callable(getattr(cw, n)) and n in cw.functions
+        op = getattr(cw, n).op
+        assert op.nin == op.ufunc.nin and op.nout == op.ufunc.nout, n
+    for alias, name in ALIASES.items():
+        assert getattr(cw, alias) is getattr(cw, name), alias
+        assert alias in cw.functions
+
+
+def test_kinds():
+    kind = {op.name: op.kind for op in OPS}
+    assert {kind[n] for n in INT_BINARY + INT_UNARY} == {"intop"}
+    assert {kind[n] for n in LOGICAL + ["logical_not"]} == {"logical"}
+    assert {kind[n] for n in ("isnat", "divmod", "frexp", "modf", "ldexp")} == {"numpy"}
+    assert kind["floor_divide"] == "binary" and kind["spacing"] == "unary"
+
+
+# ---- values: every dtype, special values, bitwise -----------------------------------
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+@pytest.mark.parametrize("name", EXACT_BINARY + FLOAT_BINARY)
+def test_binary_every_dtype_bitwise(name, dtype):
+    x, y = pairs(dtype)
+    with np.errstate(all="ignore"):
+        if name in FLOAT_BINARY and name not in ("nextafter", "heaviside"):
+            r = call_both(name, (x, y))
+            if r is not None:  # float_power / logaddexp2: the 4-ULP contract
+                got, want = r[0], r[1]
+                assert_same(got, want, "spacing", ulp=9)
+            return
+        check_same(name, (x, y), policy_for(name))
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+@pytest.mark.parametrize("name", EXACT_UNARY + ["logical_not", "degrees", "radians"])
+def test_unary_every_dtype(name, dtype):
+    x = values(dtype)
+    with np.errstate(all="ignore"):
+        if name in ("degrees", "radians"):
+            r = call_both(name, (x,))
+            if r is not None:
+                assert_same(r[0], r[1], "spacing", ulp=3)
+            return
+        check_same(name, (x,), policy_for(name))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64,
+                                   np.float32, np.float64], ids=str)
+@pytest.mark.parametrize("name", DIVISION)
+def test_division_zero_divisor_and_overflow_warn_as_numpy(name, dtype):
+    dt = np.dtype(dtype)
+    x = values(dt, 60)
+    for d in [0, -1, 1] if dt.kind != "u" else [0, 1]:
+        y = np.full_like(x, d)
+        check_same(name, (x, y), policy_for(name))
+        with np.errstate(all="raise"):
+            for v in x[:12]:
+                a, b = np.array([v]), np.array([d], dt)
+                try:
+                    getattr(np, name)(a, b)
+                except FloatingPointError as exc:
+                    with pytest.raises(FloatingPointError, match=str(exc)):
+                        getattr(cw, name)(a, b)
+                else:
+                    getattr(cw, name)(a, b)
+
+
+@pytest.mark.parametrize("dtype", INTS, ids=str)
+@pytest.mark.parametrize("name", ["left_shift", "right_shift"])
+def test_shifts_past_the_width_and_negative_counts(name, dtype):
+    dt = np.dtype(dtype)
+    x = values(dt, 60)
+    counts = np.arange(-3 if dt.kind == "i" else 0, 8 * dt.itemsize + 4).astype(dt)
+    for c in counts:
+        check_same(name, (x, c))
+        check_same(name, (x, np.full_like(x, c)))
+
+
+def test_bool_rules():
+    t = np.array([True, False, True, False])
+    f = np.array([True, True, False, False])
+    for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "invert", "logical_and",
+                 "logical_or", "logical_xor", "logical_not", "left_shift", "gcd",
+                 "bitwise_count", "floor_divide", "remainder"):
+        args = (t,) if getattr(np, name).nin == 1 else (t, f)
+        check_same(name, args)
+    assert cw.invert(t).tolist() == [False, True, False, True]
+
+
+def test_python_scalars_and_mixed_dtypes():
+    a = np.arange(-20, 20, dtype=np.int16)
+    for name in INT_BINARY + LOGICAL + DIVISION:
+        for args in ((a, 3), (3, a), (a, np.uint8(5)), (a.astype(np.uint32), a),
+                     (a, True), (a.astype(np.uint64), 7)):
+            with np.errstate(all="ignore"):
+                check_same(name, args)
+    f = np.linspace(-3, 3, 13, dtype=np.float32)
+    for name in DIVISION + ["nextafter", "heaviside", "logical_and"]:
+        with np.errstate(all="ignore"):
+            check_same(name, (f, 2.0), policy_for(name))
+            check_same(name, (f, np.float64(0.5)), policy_for(name))
+            check_same(name, (f, a[:13]), policy_for(name))
+
+
+def test_errors_as_numpy():
+    for name, args in (("bitwise_and", (np.ones(3), np.ones(3))),
+                       ("invert", (np.ones(3),)), ("gcd", (np.ones(3), 2)),
+                       ("left_shift", (np.ones(3), 1)),
+                       ("bitwise_count", (np.ones(2),))):
+        try:
+            getattr(np, name)(*args)
+        except TypeError:
+            pass
+        else:  # pragma: no cover - NumPy's rules changed
+            raise AssertionError(name)
+        with pytest.raises(TypeError, match=f"corewise.{name}"):
+            getattr(cw, name)(*args)
+    with pytest.raises(ValueError):
+        cw.bitwise_and(np.ones(3, int), np.ones(4, int))
+
+
+# ---- layouts, threads, out= --------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("name", EXACT_BINARY + ["logaddexp2"])
+def test_layouts_and_threads(name, data, tiny_threshold):
+    dt = data.draw(st.sampled_from([np.dtype(np.int8), np.dtype(np.int32), np.dtype(np.uint64),
+                                    np.dtype(np.int64), np.dtype(np.float32),
+                                    np.dtype(np.float64)]))
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=6))
+    vals = values(dt, 400, seed=data.draw(st.integers(0, 5)))
+    arrs = []
+    for shp in shapes.input_shapes:
+        n = int(np.prod(shp))
+        idx = data.draw(hnp.arrays(np.intp, n, elements=st.integers(0, len(vals) - 1)))
+        arrs.append(data.draw(in_layout(vals[idx].reshape(shp))))
+    if dt.kind == "f" and name in INT_BINARY:
+        return
+    policy = "spacing" if name == "logaddexp2" else policy_for(name)
+    kw = {"ulp": 9} if name == "logaddexp2" else {}
+    with np.errstate(all="ignore"):
+        try:
+            want = getattr(np, name)(*arrs)
+        except TypeError:
+            return
+        for n in (1, 2):
+            with cw.threads(n):
+                assert_same(getattr(cw, name)(*arrs), want, policy, **kw)
+        out = data.draw(in_layout(np.zeros(np.shape(want), np.asarray(want).dtype)))
+        with cw.threads(2):
+            r = getattr(cw, name)(*arrs, out=out)
+        assert r is out
+        assert_same(out, np.asarray(want), policy, types=False, **kw)
+
+
+def test_out_tuples_and_two_outputs():
+    a = np.arange(-10, 10, dtype=np.int64)
+    b = np.array([3, -3, 0, 7] * 5, dtype=np.int64)
+    q, r = np.empty_like(a), np.empty_like(a)
+    with np.errstate(all="ignore"):
+        got = cw.divmod(a, b, out=(q, r))
+        want = np.divmod(a, b)
+    assert got[0] is q and got[1] is r
+    assert_same(got, want)
+    x = np.linspace(-5, 5, 11)
+    assert_same(cw.frexp(x), np.frexp(x))
+    assert_same(cw.modf(x), np.modf(x))
+    assert_same(cw.ldexp(x, np.arange(11)), np.ldexp(x, np.arange(11)))
+    m, e = np.empty_like(x), np.empty(11, np.int32)
+    assert cw.frexp(x, out=(m, e))[1] is e
+    assert_same(cw.isnat(np.array(["NaT", "2020-01-01"], "M8[D]")),
+                np.isnat(np.array(["NaT", "2020-01-01"], "M8[D]")))
+    o = np.empty(20, np.int64)
+    assert cw.bitwise_xor(a, b, out=o) is o and (o == a ^ b).all()
+    assert cw.bitwise_xor(a, b, out=(o,)) is o
+    o8 = np.zeros(20, np.uint8)
+    cw.bitwise_count(a, out=o8)
+    assert_same(o8, np.bitwise_count(a))
+    with pytest.raises(TypeError):
+        cw.bitwise_and(a, b, out=np.empty(20, bool))  # same_kind refuses, as NumPy
+
+
+def test_inputs_untouched_and_in_place():
+    a = np.arange(-50, 50, dtype=np.int32)
+    keep = a.copy()
+    cw.left_shift(a, 3)
+    assert_same(a, keep)
+    cw.bitwise_and(a, 7, out=a)
+    assert_same(a, keep & 7)
+    f = np.linspace(-9, 9, 101)
+    g = np.linspace(-9, 9, 101)
+    with np.errstate(all="ignore"):
+        cw.floor_divide(f[1:], f[:-1], out=f[1:])  # partial overlap: as if read first
+        np.floor_divide(g[1:], g[:-1], out=g[1:])
+    assert_same(f, g, "nan-equal")
+
+
+def test_big_arrays_parallel_equal_serial():
+    rng = np.random.default_rng(5)
+    x = rng.integers(-2**62, 2**62, 300_000)
+    y = rng.integers(-70, 70, 300_000)
+    f = rng.standard_normal(300_000) * 1e3
+    g = rng.standard_normal(300_000)
+    for name, args in (("left_shift", (x, y)), ("right_shift", (x, y)), ("gcd", (x, y)),
+                       ("floor_divide", (x, y)), ("remainder", (f, g)),
+                       ("floor_divide", (f, g)), ("logical_xor", (f, y)),
+                       ("nextafter", (f, g)), ("hypot", (f, g))):
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(*args)
+            with cw.threads(1):
+                one = getattr(cw, name)(*args)
+            with cw.threads(2):
+                two = getattr(cw, name)(*args)
+        assert_same(one, want)
+        assert_same(two, want)
+
+
+# ---- hypot: glibc's (NumPy's) bits, correctly rounded ---------------------------------
+
+def _hypot_inputs(dtype, n, seed):
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    fi = np.finfo(dt)
+    bits = np.uint32 if dt == np.float32 else np.uint64
+    raw = rng.integers(0, np.iinfo(bits).max, n, dtype=bits, endpoint=True).view(dt)
+    mant = rng.standard_normal(n).astype(dt)
+    with np.errstate(all="ignore"):
+        scale = (2.0 ** rng.integers(fi.minexp - fi.nmant, fi.maxexp, n)).astype(dt)
+        near = (mant * scale).astype(dt)
+        ratio = (near * (2.0 ** rng.integers(-60, 60, n)).astype(dt)).astype(dt)
+    with np.errstate(all="ignore"):
+        special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, fi.max, fi.tiny,
+                            fi.smallest_subnormal, 1.0, 3.0, 4.0, 2.0 ** -511, 2.0 ** 511,
+                            2.0 ** -450, 2.0 ** -600], np.float64).astype(dt)
+    x = np.concatenate([raw, near, mant, np.repeat(special, len(special))])
+    y = np.concatenate([rng.permutation(raw), ratio, rng.standard_normal(n).astype(dt),
+                        np.tile(special, len(special))])
+    return x, y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_hypot_bitwise_numpy(dtype):
+    x, y = _hypot_inputs(dtype, 200_000, 1)
+    with np.errstate(all="ignore"):
+        want = np.hypot(x, y)
+        for n in (1, 2):
+            with cw.threads(n):
+                assert_same(cw.hypot(x, y), want, "nan-equal")
+                assert_same(cw.hypot(x[::-3], y[::-3]), want[::-3], "nan-equal")
+    assert cw.hypot(np.array([5.91608], np.float32), np.float32(1))[0] == np.float32(6.0)
+    assert cw.hypot(np.inf, np.nan) == np.inf and cw.hypot(np.nan, -np.inf) == np.inf
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_hypot_warnings_as_numpy(dtype):
+    x, y = _hypot_inputs(dtype, 50, 2)
+    for mode in ("warn", "raise"):
+        for a, b in zip(x[-300:], y[-300:]):
+            a, b = np.array([a]), np.array([b])
+            with np.errstate(all=mode, under="ignore"):
+                check = call_both if mode == "warn" else None
+                if check:
+                    r = call_both("hypot", (a, b))
+                    assert r[2] == r[3]
+                else:
+                    try:
+                        np.hypot(a, b)
+                    except FloatingPointError:
+                        with pytest.raises(FloatingPointError):
+                            cw.hypot(a, b)
+                    else:
+                        cw.hypot(a, b)
+
+
+def test_hypot_correctly_rounded_against_mpmath():
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.prec = 200
+    for dtype in (np.float32, np.float64):
+        x, y = _hypot_inputs(dtype, 1500, 3)
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok][:2000], y[ok][:2000]
+        with np.errstate(all="ignore"):
+            got = cw.hypot(x, y)
+        for a, b, g in zip(x.tolist(), y.tolist(), got):
+            exact = mpmath.sqrt(mpmath.mpf(a) ** 2 + mpmath.mpf(b) ** 2)
+            # correctly rounded: the float of the exact value (mpmath rounds
+            # to nearest when converting to a Python float; float32 through
+            # a 200-bit value, so no double rounding)
+            if dtype == np.float64:
+                want = np.float64(float(exact))
+            else:
+                want = np.float32(float(mpmath.mpf(exact)))  # see below
+                # exact -> float64 -> float32 may double-round: decide by
+                # comparing the distances exactly
+                lo, hi = sorted([want, np.nextafter(want, np.float32(np.inf) if exact > mpmath.mpf(float(want)) else np.float32(-np.inf))])
+                dlo, dhi = abs(exact - mpmath.mpf(float(lo))), abs(exact - mpmath.mpf(float(hi)))
+                want = lo if dlo < dhi or (dlo == dhi and int(lo.view(np.uint32)) % 2 == 0) else hi
+            assert g == want or (np.isinf(g) and np.isinf(want)), (dtype, a, b, g, want)
