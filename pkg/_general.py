@@ -153,20 +153,6 @@ def _numpy_fallback(op, args, out):
     return op.ufunc(*args) if out is None else op.ufunc(*args, out=out)
 
 
-def numpy_served(op, args, out):
-    """A call of a row served by NumPy's own ufunc (CW_NUMPY): its inputs
-    go through the one argument check (as_input: subclasses and foreign
-    array types are refused as everywhere else), out= may be a tuple of
-    nout arrays, and NumPy's errors name the corewise function."""
-    if len(args) != op.nin:
-        fail(op, f"takes {op.nin} positional argument{'s' * (op.nin > 1)} "
-                 f"but {len(args)} were given")
-    args = tuple(as_input(op, a) if not isinstance(a, (int, float, bool)) else a for a in args)
-    if out is not None and type(out) is not tuple:
-        out = (out,)
-    return _numpy_fallback(op, args, out)
-
-
 def unary_general(op, x, out):
     """Every unary call that the fast path does not take comes here."""
     if is_dask_array(x):

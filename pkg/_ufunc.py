@@ -3,9 +3,8 @@
 the general path (_general), with NumPy-style names and docstrings.
 FUNCTIONS is what the package exports."""
 from ._fast import binary_fast, unary_fast
-from ._general import binary_general, numpy_served, unary_general
 from ._optable import ALIASES, OPS
-from ._ufuncobj import make as _ufunc_object
+from ._ufuncobj import make as _ufunc_object, protocol
 
 
 def _docstring(op):
@@ -36,13 +35,21 @@ def _finish(f, op):
     return _ufunc_object(op, f)  # f with NumPy's ufunc attributes and methods
 
 
+def _protocol_call(op):
+    """A row without a fast path (integer-only rows, CW_NUMPY rows): every
+    call takes the protocol entry point, NumPy's whole signature."""
+    def call(*args, **kw):
+        return protocol(op, args, kw)
+    return call
+
+
 def make_unary(op):
     """The public function for a unary op: a fast path for native
     float32/float64 C-contiguous arrays (this interpreter's, chosen at
     import), else the general path.  Integer-only rows (no float loops)
     take the general path directly."""
     if not op.float_loops:
-        return _finish(lambda x, out=None: unary_general(op, x, out), op)
+        return _finish(_protocol_call(op), op)
     return _finish(unary_fast(op), op)
 
 
@@ -52,7 +59,7 @@ def make_binary(op):
     a Python float (this interpreter's, chosen at import), else the general
     path."""
     if not op.float_loops:
-        return _finish(lambda x1, x2, out=None: binary_general(op, x1, x2, out), op)
+        return _finish(_protocol_call(op), op)
     return _finish(binary_fast(op), op)
 
 
@@ -60,7 +67,7 @@ def make_numpy(op):
     """The public function for a CW_NUMPY row: NumPy's own ufunc computes
     it (datetime isnat; the two-output and mixed-dtype functions, which
     have no native loop yet), with corewise's error messages."""
-    return _finish(lambda *args, out=None: numpy_served(op, args, out), op)
+    return _finish(_protocol_call(op), op)
 
 
 def _make(op):

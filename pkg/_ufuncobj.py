@@ -279,9 +279,10 @@ _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
 def _positional_out_warning(u):
     """NumPy's DeprecationWarning for a positional out of ``u`` (NumPy 2.4:
     np.maximum and np.minimum), as NumPy words it; None where it has none."""
+    sig = u.types[0]  # NumPy's first loop (e.g. '??->?' for bitwise_and)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        u(*(0.0,) * u.nin, np.empty(()))
+        u(*(np.zeros((), c) for c in sig[:u.nin]), np.empty((), sig[-1]))
     return next((str(m.message) for m in w if m.category is DeprecationWarning), None)
 
 
