@@ -6,8 +6,12 @@
  * parallel runtime, exactly as the real loops.
  *
  * The rows whose NumPy loop fuses on CPUs with FMA (multiply, square,
- * absolute: the fused column) have two variants, for CPUs with FMA (F = 1)
- * and without (F = 0), chosen once at load.  The file is compiled with
+ * absolute: the fused column) compute with fma() on EVERY CPU, so that
+ * their bits never depend on the ISA (README, accuracy contract): one
+ * variant compiled for FMA hardware, one without (whose fma() is libm's,
+ * exact in software where the CPU has no FMA unit: slower, same bits),
+ * chosen once at load (COREWISE_ISA=baseline forces the second; the tests
+ * compare the two).  The file is compiled with
  * fp-contract=off and the other loops never for an FMA target: NumPy's
  * division and reciprocal are not fused, and only the explicit fma() of
  * cw_complex.h may be.
@@ -15,6 +19,7 @@
 #pragma GCC optimize("fp-contract=off")
 #include <fenv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cw_internal.h"
 #include "cw_loops.h"
@@ -38,7 +43,11 @@ static int cw_cx_has_fma(void) { return 1; }
 
 static int cw_cx_fma;
 
-__attribute__((constructor)) static void cw_cx_init(void) { cw_cx_fma = cw_cx_has_fma(); }
+__attribute__((constructor)) static void cw_cx_init(void)
+{
+    const char *isa = getenv("COREWISE_ISA");
+    cw_cx_fma = cw_cx_has_fma() && !(isa && strcmp(isa, "baseline") == 0);
+}
 
 /* operand x / y of element i per mode (U: unary, y unused) */
 #define CW_CXX_U(i) xa[i]
@@ -90,7 +99,7 @@ __attribute__((constructor)) static void cw_cx_init(void) { cw_cx_fma = cw_cx_ha
     CW_CXK(cw_cx_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_DISPATCH, 0)
 #define CW_CXM_1(NAME, SUF, MODE, KIND, T, RT, EXPR)                          \
     CW_CXK(cw_cxf_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_CX_FMA_TARGET, 1) \
-    CW_CXK(cw_cxp_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_DISPATCH, 0) \
+    CW_CXK(cw_cxp_##NAME##_##SUF##_##MODE, MODE, KIND, T, RT, EXPR, CW_DISPATCH, 1) \
     static int cw_cx_##NAME##_##SUF##_##MODE(ptrdiff_t n, const char *x, const char *y, char *z) \
     {                                                                         \
         return cw_cx_fma ? cw_cxf_##NAME##_##SUF##_##MODE(n, x, y, z)         \

@@ -9,8 +9,9 @@
  *   - add/subtract/negative/conjugate: per component, exact;
  *   - multiply/square: NumPy's SIMD loop computes re = fma(ar, br, -(ai*bi)),
  *     im = fma(ar, bi, ai*br) on CPUs with FMA (x86 FMA3, every AArch64)
- *     and the unfused a*b - c*d otherwise; F (a compile-time constant of
- *     the loop) selects the same;
+ *     and the unfused a*b - c*d otherwise; corewise always fuses (F = 1 in
+ *     every loop complex.c builds: NumPy's bits on FMA CPUs, and the same
+ *     bits on every CPU -- libm's exact fma() where there is no FMA unit);
  *   - divide/reciprocal: Smith's method (R. L. Smith, CACM 5(8), 1962) in
  *     NumPy's exact form, unfused (complex.c is compiled with
  *     fp-contract=off);

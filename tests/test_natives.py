@@ -213,20 +213,22 @@ def test_python_scalars_and_mixed_dtypes():
 
 
 def test_errors_as_numpy():
+    """No loop for the operand types: NumPy's very exception (class and
+    message; README, "The ufunc protocol")."""
     for name, args in (("bitwise_and", (np.ones(3), np.ones(3))),
                        ("invert", (np.ones(3),)), ("gcd", (np.ones(3), 2)),
                        ("left_shift", (np.ones(3), 1)),
-                       ("bitwise_count", (np.ones(2),))):
-        try:
-            getattr(np, name)(*args)
-        except TypeError:
-            pass
-        else:  # pragma: no cover - NumPy's rules changed
-            raise AssertionError(name)
-        with pytest.raises(TypeError, match=f"corewise.{name}"):
-            getattr(cw, name)(*args)
-    with pytest.raises(ValueError):
-        cw.bitwise_and(np.ones(3, int), np.ones(4, int))
+                       ("bitwise_count", (np.ones(2),)),
+                       ("bitwise_and", (np.ones(3, int), np.ones(4, int)))):
+        errs = []
+        for mod in (np, cw):
+            try:
+                getattr(mod, name)(*args)
+            except (TypeError, ValueError) as e:
+                errs.append((type(e), str(e)))
+            else:  # pragma: no cover - NumPy's rules changed
+                raise AssertionError(name)
+        assert errs[0] == errs[1], (name, errs)
 
 
 # ---- layouts, threads, out= --------------------------------------------------------
