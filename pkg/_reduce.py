@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ._args import as_input, check_out, fail
+from ._args import as_input, check_out, fail, foreign
 from ._dask import dot as dask_dot, is_dask_array, reduction as dask_reduction
 from ._errors import check, check_reduce
 from ._layout import addr, collapse
@@ -168,7 +168,14 @@ _FAST_KINDS = ("sum", "sel", "mean", "arg")
 _FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
 _NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
 _SEL_KINDS = ("sel", "arg")
+_NUMPY_KINDS = frozenset("OMmUSV")  # dtype kinds NumPy's own functions reduce
 _INTP = np.dtype(np.intp).type
+
+
+def _numpy_reduction(op, a, axis, out, keepdims):
+    """NumPy's own function computes it (count_nonzero takes no out=)."""
+    kw = {} if out is None else {"out": out}
+    return getattr(np, op.name)(a, axis=axis, keepdims=keepdims, **kw)
 
 
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
@@ -202,7 +209,14 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
                 return res[()]
     if is_dask_array(a):
         return dask_reduction(op.name, a, axis, out, keepdims)
+    if foreign(a) or foreign(out):
+        # subclasses (masked arrays, ...) and objects with NumPy's hooks:
+        # NumPy's own function dispatches them (README, "The ufunc protocol")
+        return _numpy_reduction(op, a, axis, out, keepdims)
     x = as_input(op, a)
+    if x.dtype.kind in _NUMPY_KINDS or x.dtype.kind == "f" and x.dtype.itemsize > 8:
+        # object, datetime, timedelta, strings, void, longdouble: NumPy's own
+        return _numpy_reduction(op, x, axis, out, keepdims)
     if x.ndim == 0 and axis is not None and type(axis) is not tuple:
         x, axis, keepdims = _zero_d(op, x, axis, keepdims)
     axes = normalize_axes(axis, x.ndim, allow_tuple)
@@ -309,7 +323,7 @@ def _numpy_call(op, a, **kw):
     """This call made by NumPy's own function, for the keywords corewise does
     not compute natively (dtype=, initial=, where=): NumPy's result, dtype
     and errors.  The input is normalised as every corewise input is."""
-    x = a if is_dask_array(a) else as_input(op, a)
+    x = a if is_dask_array(a) or foreign(a) else as_input(op, a)
     return getattr(np, op.name)(x, **kw)
 
 

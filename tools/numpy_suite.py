@@ -77,8 +77,9 @@ def outcomes(xml_path):
 def run(label, files, jobs, xml_path, env_extra, plugins=()):
     import numpy as np
     tests = os.path.join(os.path.dirname(np.__file__), "_core", "tests")
-    env = dict(os.environ, NPY_AVAILABLE_MEM="1GB", COREWISE_PATCH="0", **env_extra,
+    env = dict(os.environ, NPY_AVAILABLE_MEM="1GB", COREWISE_PATCH="0",
                PYTHONPATH=os.pathsep.join(filter(None, [TESTS, os.environ.get("PYTHONPATH")])))
+    env.update(env_extra)  # (the patched run sets COREWISE_PATCH=1)
     cmd = [sys.executable, "-m", "pytest", "-q", "-c", os.path.join(TESTS, "numpy_pytest.ini"),
            "--rootdir", os.path.dirname(np.__file__), f"--junitxml={xml_path}",
            "-m", "not slow", "--tb=native", "-rN", "-W", "ignore::pytest.PytestRemovedIn10Warning",
