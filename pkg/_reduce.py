@@ -175,7 +175,7 @@ _INTP = np.dtype(np.intp).type
 def _numpy_reduction(op, a, axis, out, keepdims):
     """NumPy's own function computes it (count_nonzero takes no out=)."""
     kw = {} if out is None else {"out": out}
-    return getattr(np, op.name)(a, axis=axis, keepdims=keepdims, **kw)
+    return _numpy_call(op, a, axis=axis, keepdims=keepdims, **kw)
 
 
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):

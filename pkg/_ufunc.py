@@ -4,7 +4,7 @@ the general path (_general), with NumPy-style names and docstrings.
 FUNCTIONS is what the package exports."""
 from ._fast import binary_fast, unary_fast
 from ._optable import ALIASES, OPS
-from ._ufuncobj import make as _ufunc_object, protocol
+from ._ufuncobj import make as _ufunc_object, protocol_call
 
 
 def _docstring(op):
@@ -35,21 +35,13 @@ def _finish(f, op):
     return _ufunc_object(op, f)  # f with NumPy's ufunc attributes and methods
 
 
-def _protocol_call(op):
-    """A row without a fast path (integer-only rows, CW_NUMPY rows): every
-    call takes the protocol entry point, NumPy's whole signature."""
-    def call(*args, **kw):
-        return protocol(op, args, kw)
-    return call
-
-
 def make_unary(op):
     """The public function for a unary op: a fast path for native
     float32/float64 C-contiguous arrays (this interpreter's, chosen at
     import), else the general path.  Integer-only rows (no float loops)
     take the general path directly."""
     if not op.float_loops:
-        return _finish(_protocol_call(op), op)
+        return _finish(protocol_call(op), op)
     return _finish(unary_fast(op), op)
 
 
@@ -59,7 +51,7 @@ def make_binary(op):
     a Python float (this interpreter's, chosen at import), else the general
     path."""
     if not op.float_loops:
-        return _finish(_protocol_call(op), op)
+        return _finish(protocol_call(op), op)
     return _finish(binary_fast(op), op)
 
 
@@ -67,7 +59,7 @@ def make_numpy(op):
     """The public function for a CW_NUMPY row: NumPy's own ufunc computes
     it (datetime isnat; the two-output and mixed-dtype functions, which
     have no native loop yet), with corewise's error messages."""
-    return _finish(_protocol_call(op), op)
+    return _finish(protocol_call(op), op)
 
 
 def _make(op):

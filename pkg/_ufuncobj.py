@@ -294,7 +294,9 @@ def _warn_positional_out(fn, msg):
     return call
 
 
-def _generic_call(op):
+def protocol_call(op):
+    """The public function of a row without a fast path: every call takes
+    the protocol entry point (NumPy's whole signature)."""
     def call(*args, **kw):
         return protocol(op, args, kw)
     return call
@@ -308,7 +310,7 @@ def make(op, fn=None):
     takes NumPy's signature; the protocol entry point when there is none)
     with NumPy's ufunc attributes and ufunc's methods bound to it."""
     u = op.ufunc
-    fn = fn or _generic_call(op)
+    fn = fn or protocol_call(op)
     doc = fn.__doc__
     if u.nin == 2 and u.nout == 1:
         msg = _positional_out_warning(u)
