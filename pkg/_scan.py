@@ -9,7 +9,10 @@ thread count and any layout; integer scans and max/min scans are bitwise
 NumPy's; float sums and products differ from NumPy's serial left-to-right
 scan within the bound stated in scan.c and the README ("Scans").
 
-Flow: as_input (_args) -> result dtype by NumPy's own rule (asked of NumPy on
+Flow: a dask array, an ndarray subclass or an object with NumPy's override
+hooks (masked arrays, pandas, xarray) goes to NumPy's own function (its
+dispatch: dask stays lazy, a mask is kept); otherwise as_input (_args) ->
+result dtype by NumPy's own rule (asked of NumPy on
 an empty array, cached) -> the input cast to it -> the axis moved to the end
 (a view) and the other dimensions merged (_layout.collapse) -> cw_scan writes
 the result (or out=) -> _errors.check.  What is not native (float16,
@@ -18,7 +21,8 @@ function with the same arguments: the same results and errors.
 """
 import numpy as np
 
-from ._args import as_input
+from ._args import as_input, foreign
+from ._dask import is_dask_array
 from ._errors import check
 from ._layout import addr, collapse, needs_input_copy
 from ._lib import ffi, lib
@@ -158,6 +162,10 @@ def scan(s, a, axis=None, dtype=None, out=None):
         res = _fast(s.code, a)
         if res is not None:
             return res
+    if is_dask_array(a) or foreign(a):
+        # a dask array, a masked array, a pandas or xarray object: NumPy's
+        # function and its dispatch (dask's lazy cumsum, MaskedArray.cumsum)
+        return s.np_func(a, axis=axis, dtype=dtype, out=out)
     x = as_input(s, a)
     rd = _result_dtype(s.name, s.np_func, x.dtype, dtype)
     if axis is None:

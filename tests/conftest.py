@@ -47,6 +47,25 @@ def pytest_configure(config):
                             "ignore::corewise._interp.EvaluateFallbackWarning")
 
 
+def pytest_unconfigure(config):
+    """Under `make asan` (ASan preloaded, detect_leaks=1): LeakSanitizer's
+    leak check runs here, at the end of the session, instead of inside exit().
+    Its stop-the-world tracer crashes intermittently at exit, while the
+    threads of thread pools (OpenMP's, dask's, concurrent.futures') are torn
+    down (google/sanitizers#1353); here they are all idle.  The check is the
+    same one (an unreachable block is reported: a leaked reference, a lost
+    malloc), made while every live object is still reachable; LSan then does
+    not check again at exit."""
+    if "detect_leaks=1" not in os.environ.get("ASAN_OPTIONS", ""):
+        return
+    import ctypes
+    try:
+        check = ctypes.CDLL(None)["__lsan_do_leak_check"]
+    except AttributeError:  # not an ASan process
+        return
+    check()
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("needs_compiler") is not None:
         why = compiler_missing()

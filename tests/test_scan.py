@@ -367,6 +367,36 @@ def test_accumulate_native_and_not():
         assert accumulate(*args) is NotImplemented, args
 
 
+@pytest.mark.parametrize("name", FUNCS)
+def test_masked_and_override_operands_get_numpy(name):
+    """A masked array, an np.matrix and a pandas Series are scanned by
+    NumPy's own function (its dispatch: MaskedArray.cumsum keeps the mask);
+    a dask array stays lazy (dask's own scan)."""
+    f, ref = getattr(cw, name), getattr(np, name)
+    m = np.ma.masked_array([1.0, 2.0, np.nan, 4.0], mask=[0, 1, 0, 0])
+    got, want = f(m), ref(m)
+    assert type(got) is np.ma.MaskedArray
+    assert_same(got.filled(-7.0), want.filled(-7.0))
+    assert np.array_equal(np.ma.getmaskarray(got), np.ma.getmaskarray(want))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        mat = np.asmatrix([[1.0, 2.0], [3.0, 4.0]])
+    assert type(f(mat, axis=1)) is np.matrix
+    assert_same(np.asarray(f(mat, axis=1)), np.asarray(ref(mat, axis=1)))
+    pd = pytest.importorskip("pandas", reason="pandas is a CPython test extra")
+    s = pd.Series([1.0, 2.0, 3.0], index=list("abc"))
+    got, want = f(s), ref(s)  # a Series from cumsum, an ndarray from nancumsum
+    assert type(got) is type(want)
+    if type(want) is pd.Series:
+        assert list(got.index) == list("abc")
+    assert_same(np.asarray(got), np.asarray(want))
+    da = pytest.importorskip("dask.array")
+    d = da.from_array(np.arange(1.0, 9.0), chunks=3)
+    lazy = f(d)
+    assert isinstance(lazy, da.Array)
+    assert_same(lazy.compute(), ref(np.arange(1.0, 9.0)))
+
+
 def test_exported():
     for name in FUNCS:
         assert name in cw.__all__ and callable(getattr(cw, name))

@@ -7,6 +7,7 @@ NumPy's twin for what corewise does not compute.  Oracle: NumPy, results
 and errors (type and message) alike; results at 1 and 2 threads."""
 import pickle
 import platform
+import sys
 import warnings
 
 import numpy as np
@@ -426,12 +427,41 @@ def test_add_reduce_is_corewise_sum():
     assert abs(cw.add.reduce(x) - math.fsum(x)) <= 1e-10 * np.abs(x).sum()
 
 
+def _accumulate_leaks_out():
+    """Does this NumPy leak a reference to out= from a failed accumulate
+    (numpy/numpy#31691; fixed by numpy/numpy#31699)?  Asked once, of one
+    array, whose leaked reference is then given back; PyPy has no
+    reference counts (and no leak)."""
+    if platform.python_implementation() != "CPython":
+        return False
+    import ctypes
+    o = np.zeros(3)
+    before = sys.getrefcount(o)
+    try:
+        np.gcd.accumulate(np.zeros(3), out=o)
+    except TypeError:
+        pass
+    leaked = sys.getrefcount(o) - before
+    for _ in range(leaked):
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(o))
+    return leaked > 0
+
+
+_ACCUMULATE_LEAKS_OUT = _accumulate_leaks_out()
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_accumulate_reduceat_at(name):
     f, u = getattr(cw, name), getattr(np, name)
     x = np.linspace(0.5, 3.0, 12).reshape(4, 3)
     for kw in (dict(), dict(axis=1), dict(axis=0, dtype=np.float32), dict(out=np.zeros((4, 3))),
                dict(axis=2)):
+        if "out" in kw and outcome(lambda: u.accumulate(x))[1] is not None and _ACCUMULATE_LEAKS_OUT:
+            # NumPy's accumulate keeps a reference to out= when it cannot
+            # resolve the loop (numpy/numpy#31691): an array leaked a call,
+            # which `make asan`'s leak check reports.  The failure itself is
+            # compared without out= above.
+            continue
         same_outcome(lambda: f.accumulate(x, **kw), lambda: u.accumulate(x, **kw), "ulp", ulp=4)
     idx = [0, 2, 1]
     same_outcome(lambda: f.reduceat(x, idx), lambda: u.reduceat(x, idx), "ulp", ulp=4)
