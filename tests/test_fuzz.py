@@ -253,10 +253,14 @@ def compare(fn, build):
         if cb.tobytes() == nb.tobytes():
             continue
         # Only a function allowed ULPs of difference from NumPy may differ,
-        # and only inside out (whose values _same checked above).
+        # and only inside out (whose values _same checked above) -- or any
+        # function inside a long double out=, in the padding bytes of its
+        # values, which NumPy leaves unwritten (oracle.significant_bytes).
         if isinstance(out, tuple) and len(out) == 1:
             out = out[0]
-        assert fn.max_ulp > 0 and isinstance(out, np.ndarray), "a buffer differs after the call"
+        assert isinstance(out, np.ndarray) and (
+            fn.max_ulp > 0 or out.dtype.type in (np.longdouble, np.clongdouble)), \
+            "a buffer differs after the call"
         keep = ~_footprint_mask(cb, out) if np.shares_memory(cb, out) else slice(None)
         assert cb[keep].tobytes() == nb[keep].tobytes(), "a byte outside out changed"
     return "answered"

@@ -23,6 +23,7 @@ import corewise as cw
 from corewise._lib import lib
 from corewise._patch import _loops, _numpy_ufuncs
 from hardening_util import child_env
+from oracle import significant_bytes
 
 CPYTHON = sys.implementation.name == "cpython"
 cpython_only = pytest.mark.skipif(not CPYTHON, reason="patch_numpy needs CPython")
@@ -40,9 +41,7 @@ def _unpatched():
 
 def bits(x):
     x = np.asarray(x)
-    if x.dtype.kind in "fc" and x.dtype.itemsize // (2 if x.dtype.kind == "c" else 1) > 8:
-        return np.ascontiguousarray(x).reshape(-1).view(np.uint8).reshape(-1, 16)[:, :10].tobytes()
-    return x.dtype.str.encode() + repr(x.shape).encode() + np.ascontiguousarray(x).tobytes()
+    return x.dtype.str.encode() + repr(x.shape).encode() + significant_bytes(x)
 
 
 def outcome(fn):
