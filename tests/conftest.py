@@ -17,7 +17,7 @@ settings.register_profile(
 # CI's second and third stages (PyPy; ASan): every test still runs, with
 # fewer examples; the CPython stage runs the full 300
 settings.register_profile(
-    "light", deadline=None, max_examples=50,
+    "light", deadline=None, max_examples=25,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture])
 settings.register_profile(
