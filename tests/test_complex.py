@@ -4,7 +4,9 @@ random values, special values and every layout; C99 Annex G special values
 of sqrt/exp/log/abs from tables written here; the per-component accuracy
 bound against mpmath; FP warnings as NumPy's; Python complex scalars as weak
 types; out=; 1 vs 2 threads; the complex reductions against math.fsum per
-component; what is not native goes to NumPy."""
+component, the native complex prod against exact Fraction products (its
+normwise bound), layouts, threads and special values; what is not native
+goes to NumPy."""
 import cmath
 import math
 import warnings
