@@ -26,22 +26,19 @@
 #include "cw_complex.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CW_CX_FMA_TARGET __attribute__((target("avx2,fma")))
 static int cw_cx_has_fma(void)
 {
     __builtin_cpu_init();
     return __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
 }
 #elif defined(__x86_64__)
-#define CW_CX_FMA_TARGET
 static int cw_cx_has_fma(void) { return 0; }
 #else
 /* AArch64, POWER: fma() is one instruction, and NumPy's SIMD fuses */
-#define CW_CX_FMA_TARGET
 static int cw_cx_has_fma(void) { return 1; }
 #endif
 
-static int cw_cx_fma;
+int cw_cx_fma;  /* cw_complex.h */
 
 __attribute__((constructor)) static void cw_cx_init(void)
 {

@@ -211,17 +211,21 @@ typedef enum {
 } cw_reduce_op;
 
 /* Input dtypes of a reduction.  CW_RB8..CW_RB64: items of 1/2/4/8 bytes
- * tested for truth as (bits & mask) != 0 (count_nonzero, selections). */
+ * tested for truth as (bits & mask) != 0 (count_nonzero, selections).
+ * CW_RC64/CW_RC128: complex64/complex128 (CW_RPROD only; output the same
+ * complex dtype). */
 typedef enum {
     CW_RF32 = 0, CW_RF64 = 1, CW_RI64 = 2, CW_RU64 = 3,
     CW_RB8 = 4, CW_RB16 = 5, CW_RB32 = 6, CW_RB64 = 7,
-    CW_RNDTYPES = 8
+    CW_RC64 = 8, CW_RC128 = 9,
+    CW_RNDTYPES = 10
 } cw_reduce_dtype;
 
 /* Reduce the LAST nred of ndim dimensions of x (byte strides xstrides) in
  * C order; the first ndim - nred dimensions are kept and written to out
  * (byte strides ostrides).  Output dtype: f32/f64 for float sum, prod,
- * mean, min, max, nan*; int64/uint64 bits for integer ones and count;
+ * mean, min, max, nan*; c64/c128 for complex prod; int64/uint64 bits for
+ * integer ones and count;
  * int64 flat index (over the reduced dimensions) for argmin/argmax.
  * An empty reduction (and CW_RDOT) is refused: the facade handles it. */
 int cw_reduce(int op, int dtype, int ndim, const ptrdiff_t *shape,

@@ -35,6 +35,18 @@
 typedef struct { double re, im; } cw_c128;
 typedef struct { float re, im; } cw_c64;
 
+/* The fused rows (multiply, square, absolute; reduce.c's complex prod) have
+ * two variants: one compiled for FMA hardware (CW_CX_FMA_TARGET), one
+ * without, whose fma() is libm's (exact in software without an FMA unit):
+ * the same bits.  cw_cx_fma (complex.c, set at load) says which runs: FMA
+ * hardware and not COREWISE_ISA=baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CW_CX_FMA_TARGET __attribute__((target("avx2,fma")))
+#else
+#define CW_CX_FMA_TARGET
+#endif
+extern int cw_cx_fma __attribute__((visibility("hidden")));
+
 /* a*b + c, fused when F */
 #define CW_MAD(F, FMA, a, b, c) ((F) ? FMA((a), (b), (c)) : (a) * (b) + (c))
 

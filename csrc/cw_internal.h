@@ -77,4 +77,14 @@ static inline void cw_fe_clear(void)
         feclearexcept(CW_FE_REPORTED);
 }
 
+/* The reported flags now set, as CW_FPE_* bits (corewise.h). */
+static inline int cw_fe_flags(void)
+{
+    int e = fetestexcept(CW_FE_REPORTED);
+    return (e & FE_DIVBYZERO ? CW_FPE_DIVBYZERO : 0)
+         | (e & FE_OVERFLOW ? CW_FPE_OVERFLOW : 0)
+         | (e & FE_UNDERFLOW ? CW_FPE_UNDERFLOW : 0)
+         | (e & FE_INVALID ? CW_FPE_INVALID : 0);
+}
+
 #endif

@@ -172,11 +172,7 @@ static int run_block(cw_block_fn fn, ptrdiff_t lo, ptrdiff_t hi, void *ctx)
 {
     cw_fe_clear();
     fn(lo, hi, ctx);
-    int e = fetestexcept(CW_FE_REPORTED);
-    return (e & FE_DIVBYZERO ? CW_FPE_DIVBYZERO : 0)
-         | (e & FE_OVERFLOW ? CW_FPE_OVERFLOW : 0)
-         | (e & FE_UNDERFLOW ? CW_FPE_UNDERFLOW : 0)
-         | (e & FE_INVALID ? CW_FPE_INVALID : 0);
+    return cw_fe_flags();
 }
 
 /* Threads for n elements of work under threshold thr (each thread gets at

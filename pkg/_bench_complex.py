@@ -1,7 +1,10 @@
 """``bench --complex``: the native complex loops against NumPy at 4M
 elements (1 and 2 threads, the --threads counts): complex128 add and
 multiply (memory-bound: against the copy roof of the same bytes),
-absolute, and the compute-bound exp, sqrt, log and divide."""
+absolute, and the compute-bound exp, sqrt, log and divide; prod of
+complex128 and complex64 (the engine's fixed tree over the fused multiply)
+against np.prod (NumPy's serial product), on unit-modulus values so that
+4M factors neither overflow nor underflow."""
 import numpy as np
 
 from ._lib import ffi, lib
@@ -28,3 +31,8 @@ def bench_complex(rows, tcounts, repeats, n):
                  lambda: cwf(*args, out=z), tcounts, max(3, repeats // 2), 0.05,
                  nbytes=moved, roof_fn=lambda: lib.cw_parallel_copy(half, sb, db))
         del src, dst
+    u = x / np.abs(x)
+    for dt in (np.complex128, np.complex64):
+        a = u.astype(dt)
+        _scaling(rows, f"prod-{size}-{np.dtype(dt).name}", lambda: np.prod(a),
+                 lambda: cw.prod(a), tcounts, max(3, repeats // 2), 0.05, nbytes=a.nbytes)

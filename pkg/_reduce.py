@@ -24,7 +24,8 @@ from ._dask import dot as dask_dot, is_dask_array, reduction as dask_reduction
 from ._errors import check, check_reduce
 from ._layout import addr, collapse
 from ._lib import ffi, lib
-from ._reduce_complex import dot_complex, reduce_complex
+from ._reduce_complex import ENGINE_CODES as _COMPLEX_CODES, dot_complex, engine_complex, \
+    reduce_complex
 
 try:
     AxisError = np.exceptions.AxisError
@@ -114,13 +115,17 @@ def _truth(x):
 
 def _prepare(op, x):
     """(input, C dtype code, C output dtype, result dtype, mask) by NumPy's
-    rules: float32/float64 natively, float16 in float32; integer/bool sums
+    rules: float32/float64 natively, float16 in float32; complex64/
+    complex128 natively (prod); integer/bool sums
     and products in int64/uint64, means in float64, min/max/arg* on int64/
     uint64 copies cast back."""
     if op.kind == "count":
         x, w, mask = _truth(x)
         return x, _WIDTH_CODE[w], _I64, _I64, mask
     dt = x.dtype
+    if dt.kind == "c":  # complex prod (engine_complex): the dtype kept
+        x = _native(x)
+        return x, _COMPLEX_CODES[x.dtype], x.dtype, x.dtype, 0
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         x = _native(x)
         if dt.itemsize == 2:
@@ -221,7 +226,7 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
         x, axis, keepdims = _zero_d(op, x, axis, keepdims)
     axes = normalize_axes(axis, x.ndim, allow_tuple)
     keepdims = bool(keepdims)
-    if x.dtype.kind == "c" and op.kind != "count":
+    if x.dtype.kind == "c" and op.kind != "count" and not engine_complex(op, x.dtype):
         return reduce_complex(reduce, op, x, axis, out, keepdims, allow_tuple)
     x, code, cdt, res_dt, mask = _prepare(op, x)
     keep = [d for d in range(x.ndim) if d not in axes]

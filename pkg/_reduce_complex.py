@@ -3,15 +3,27 @@ reductions of the real and imaginary parts (strided views, no copy), so
 each component is the same deterministic fixed-tree sum as a float array's
 -- bitwise independent of the thread count, within the float sum's error
 bound per component; dot (1-D, not conjugated, like np.dot) is four real
-dots of the parts.  Everything else complex (prod, nansum, min/max/arg*,
-empty reductions, complex256) is NumPy's own, with its results and
-errors."""
+dots of the parts.  prod is the reduction engine's own complex product
+(csrc/reduce.c: the fixed tree over the fused complex multiply, complex64
+in complex128; any axis/out=/keepdims/layout as the real reductions,
+empty products 1+0j): engine_complex says so and _reduce.reduce runs it.
+Everything else complex (nansum, min/max/arg*, empty sums/means,
+complex256) is NumPy's own, with its results and errors."""
 import numpy as np
 
 from ._args import check_out
+from ._lib import lib
 
 _C64, _C128 = np.dtype(np.complex64), np.dtype(np.complex128)
-_NATIVE = ("sum", "mean")  # per component; the others are NumPy's
+_NATIVE = ("sum", "mean")  # per component; prod: the engine's; the others are NumPy's
+#: complex dtypes the engine reduces (prod), by their C dtype code
+ENGINE_CODES = {_C64: lib.CW_RC64, _C128: lib.CW_RC128}
+
+
+def engine_complex(op, dt):
+    """Whether the reduction engine computes op on complex dtype dt itself
+    (prod of complex64/complex128, any byte order)."""
+    return op.code == lib.CW_RPROD and dt.newbyteorder("=") in ENGINE_CODES
 
 
 def _numpy(op, x, axis, out, keepdims):

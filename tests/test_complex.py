@@ -4,10 +4,13 @@ random values, special values and every layout; C99 Annex G special values
 of sqrt/exp/log/abs from tables written here; the per-component accuracy
 bound against mpmath; FP warnings as NumPy's; Python complex scalars as weak
 types; out=; 1 vs 2 threads; the complex reductions against math.fsum per
-component; what is not native goes to NumPy."""
+component, the native complex prod against exact Fraction products (its
+normwise bound), layouts, threads and special values; what is not native
+goes to NumPy."""
 import cmath
 import math
 import warnings
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -425,6 +428,182 @@ def test_reductions_axes_out_and_numpy(dtype):
     _same(cw.sum(x[:0]), np.sum(x[:0]))
 
 
+# ---- complex prod: the engine's fixed tree over the fused multiply -----------
+
+def _prod_bound(n, dtype):
+    """The README's normwise bound of corewise's complex prod of n finite
+    factors (no overflow/underflow): n - 1 fused complex multiplications,
+    each within 2u normwise (Jeannerod, Kornerup, Louvet, Muller, Math.
+    Comp. 2017), composed along the tree; complex64 (computed in complex128)
+    rounds once more, to float32."""
+    u = Fraction(1, 2**53)
+    e = (1 + 2 * u) ** (n - 1)
+    if np.dtype(dtype) == C64:
+        e *= 1 + Fraction(1, 2**24)
+    return e - 1
+
+
+def _exact_prod(z):
+    """The exact product of complex values as a pair of Fractions."""
+    pr, pi = Fraction(1), Fraction(0)
+    for w in z.astype(C128).tolist():
+        br, bi = Fraction(w.real), Fraction(w.imag)
+        pr, pi = pr * br - pi * bi, pr * bi + pi * br
+    return pr, pi
+
+
+def _unit_ish(dtype, n, rng):
+    """n factors of modulus in [0.9, 1.1) at random angles (so that no
+    product of up to a few thousand overflows or underflows, float32 too)."""
+    z = rng.uniform(0.9, 1.1, n) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
+    return z.astype(dtype)
+
+
+@settings(deadline=None, max_examples=30)
+@given(data=st.data(), dtype=st.sampled_from(CDTYPES), n=st.integers(1, 700))
+def test_prod_within_normwise_bound_of_exact_product(data, dtype, n, tiny_blocks):
+    """|p^ - p| <= ((1 + 2u)^(n-1) - 1) |p| (complex64: times 1 + 2^-24,
+    plus it) against the exact product in Fractions, checked exactly (the
+    squares); bitwise the same for 1 and 2 threads and in any layout."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    z = _unit_ish(dtype, n, rng)
+    if dtype == C128 and data.draw(st.booleans()):
+        z = z * np.exp2(rng.integers(-3, 4, n))     # wider moduli, exact scaling
+    x = data.draw(in_layout(z, transpose=False))
+    with cw.threads(1):
+        p1 = cw.prod(x)
+    with cw.threads(2):
+        p2 = cw.prod(x)
+    assert type(p1) is dtype.type
+    assert np.asarray(p1).tobytes() == np.asarray(p2).tobytes()
+    assert np.asarray(cw.prod(z)).tobytes() == np.asarray(p1).tobytes()   # layout-free
+    er, ei = _exact_prod(z)
+    dr, di = Fraction(float(p1.real)) - er, Fraction(float(p1.imag)) - ei
+    assert dr * dr + di * di <= _prod_bound(n, dtype) ** 2 * (er * er + ei * ei)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES, ids=str)
+def test_prod_layouts_axes_out_keepdims_threads(dtype, tiny_blocks):
+    """axis=/keepdims=/out= and every layout are the engine's: bitwise the
+    product of the same values contiguous, the same for 1 and 2 threads,
+    the input untouched; within the bound of NumPy's serial product."""
+    rng = np.random.default_rng(3)
+    base = _unit_ish(dtype, 7 * 300 * 5, rng).reshape(7, 300, 5)
+    keep = base.copy()
+    views_ = [base, base[::-1, ::-2], base.transpose(2, 0, 1), base[:, ::-3, ::-1].T,
+              np.asfortranarray(base)]
+    for v in views_:
+        c = np.ascontiguousarray(v)
+        for axis in (None, 0, 1, -1, (0, 2), (1, 2)):
+            for keepdims in (False, True):
+                with cw.threads(1):
+                    r1 = cw.prod(v, axis=axis, keepdims=keepdims)
+                with cw.threads(2):
+                    r2 = cw.prod(v, axis=axis, keepdims=keepdims)
+                rc = cw.prod(c, axis=axis, keepdims=keepdims)
+                want = np.prod(v, axis=axis, keepdims=keepdims)
+                assert np.asarray(r1).dtype == want.dtype and np.shape(r1) == np.shape(want)
+                assert np.asarray(r1).tobytes() == np.asarray(r2).tobytes() == np.asarray(rc).tobytes()
+                m = v.size // max(np.asarray(want).size, 1)
+                # NumPy's serial unfused product: sqrt(5)u a step (Brent et al. 2007)
+                u = 2**-24 if dtype == C64 else 2**-53
+                tol = float(_prod_bound(m, dtype)) + (1 + 3 * u) ** m - 1
+                assert np.all(np.abs(np.asarray(r1) - want) <= tol * np.abs(want) * 1.0001)
+    out = np.empty((7, 5), dtype)[:, ::-1]               # a strided out=
+    assert cw.prod(base, axis=1, out=out) is out
+    _same(out, cw.prod(base, axis=1))
+    out = np.empty((5, 7), dtype).T
+    assert cw.prod(base, axis=1, out=out) is out
+    _same(out, cw.prod(base, axis=1))
+    np.testing.assert_array_equal(base, keep)
+    assert cw.prod(base, axis=1, out=(out,)) is out
+    with pytest.raises(ValueError):
+        cw.prod(base, axis=1, out=np.empty((7, 4), dtype))
+    with pytest.raises(TypeError):
+        cw.prod(base, axis=1, out=np.empty((7, 5)))          # complex -> float out: NumPy's error
+    # non-native byte order: the same values, the same bits
+    sw = base.astype(base.dtype.newbyteorder())
+    _same(cw.prod(sw, axis=1), cw.prod(base, axis=1))
+    # 0-d, one element, empty: NumPy's (the empty product 1+0j exactly)
+    _same(cw.prod(base[0, 0, 0]), np.prod(base[0, 0, 0]))
+    _same(cw.prod(base[:1, :1, :1]), np.prod(base[:1, :1, :1]))
+    _same(cw.prod(base[:0]), np.prod(base[:0]))
+    _same(cw.prod(base[:, :0], axis=1), np.prod(base[:, :0], axis=1))
+
+
+@pytest.mark.parametrize("dtype", CDTYPES, ids=str)
+def test_prod_exact_cases_are_numpy_bitwise(dtype):
+    """Gaussian integers whose partial products stay exact: every order
+    gives the exact product, so corewise's tree is NumPy's serial result."""
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 31, 33, 40):
+        z = (rng.integers(-1, 2, n) + 1j * rng.integers(-1, 2, n)).astype(dtype)
+        z[z == 0] = 1j
+        _same(cw.prod(z), np.prod(z))
+        _same(cw.multiply.reduce(z), np.multiply.reduce(z))
+
+
+@pytest.mark.parametrize("dtype", CDTYPES, ids=str)
+def test_prod_special_values(dtype):
+    """What the math forces, in corewise's tree and NumPy's serial order
+    alike (the README: where inf * 0 meets in a different order the two may
+    differ otherwise): a NaN part anywhere (n >= 2) makes both parts NaN; an
+    infinite part among non-zero finite factors makes the result
+    non-finite; an exact product past the largest finite number overflows,
+    with NumPy's warning; one element is NumPy's 1+0j times it, bitwise."""
+    rng = np.random.default_rng(6)
+    big = np.finfo(REAL[dtype]).max
+    for n in (2, 5, 40, 700):
+        for special in (complex(np.nan, 0), complex(1, np.nan), complex(np.inf, 1),
+                        complex(-2, np.inf), complex(np.inf, np.inf)):
+            for _ in range(3):
+                z = _unit_ish(dtype, n, rng)
+                z[rng.integers(0, n)] = special
+                with np.errstate(all="ignore"):
+                    got, want = cw.prod(z), np.prod(z)
+                if np.isnan(special.real) or np.isnan(special.imag):
+                    assert np.isnan(got.real) and np.isnan(got.imag), got
+                    assert np.isnan(want.real) and np.isnan(want.imag), want
+                else:
+                    assert not np.isfinite(got) and not np.isfinite(want), (got, want)
+        z = _unit_ish(dtype, n, rng) * np.sqrt(big) / 2
+        z[:2] = np.sqrt(big) * 4                     # |exact product| > max
+        for f in (cw.prod, np.prod):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                with np.errstate(over="warn"):
+                    r = f(z)
+            assert not np.isfinite(r), (f, r)
+            assert any(issubclass(m.category, RuntimeWarning)
+                       and "overflow encountered in reduce" in str(m.message) for m in w), (f, w)
+            with np.errstate(over="raise", invalid="ignore"), pytest.raises(FloatingPointError):
+                f(z)
+    for v in PARTS:
+        for t in PARTS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                z = np.array([complex(v, t)], dtype)
+            _same(_quiet(cw.prod, z), _quiet(np.prod, z))   # one element: NumPy's (1+0j) * z
+
+
+def test_prod_keywords_are_numpys():
+    """dtype=, initial=, where= are NumPy's own function's call."""
+    z = _unit_ish(C64, 50, np.random.default_rng(8)).reshape(5, 10)
+    _same(cw.prod(z, dtype=np.complex128), np.prod(z, dtype=np.complex128))
+    _same(cw.prod(z, initial=2j), np.prod(z, initial=2j))
+    w = np.arange(50).reshape(5, 10) % 3 > 0
+    _same(cw.prod(z, axis=1, where=w), np.prod(z, axis=1, where=w))
+
+
+@pytest.mark.parametrize("dtype", CDTYPES, ids=str)
+def test_multiply_reduce_is_the_native_prod(dtype):
+    z = _unit_ish(dtype, 4 * 600, np.random.default_rng(10)).reshape(4, 600)
+    for axis in (0, 1, -1, None):
+        _same(cw.multiply.reduce(z, axis=axis), cw.prod(z, axis=axis))
+    _same(cw.multiply.reduce(z), cw.prod(z, axis=0))      # reduce's default axis 0
+    _same(cw.multiply.reduce(z, dtype=np.complex128), np.multiply.reduce(z, dtype=np.complex128))
+
+
 @pytest.mark.parametrize("dtype", CDTYPES, ids=str)
 def test_dot(dtype):
     """dot of complex vectors (not conjugated, as np.dot) within the float
@@ -474,8 +653,9 @@ def test_conjugate_of_reals_and_ints_is_identity():
 
 
 def test_fused_rows_are_isa_independent():
-    """multiply/square/absolute fuse on every CPU (README): the variant
-    without FMA hardware (COREWISE_ISA=baseline) gives the same bits."""
+    """multiply/square/absolute and the complex prod fuse on every CPU
+    (README): the variant without FMA hardware (COREWISE_ISA=baseline)
+    gives the same bits."""
     import os
     import subprocess
     import sys
@@ -484,9 +664,11 @@ def test_fused_rows_are_isa_independent():
             "z = (r.standard_normal(4099) + 1j * r.standard_normal(4099)) * 1e3\n"
             "for dt in (np.complex128, np.complex64):\n"
             "    a = z.astype(dt)\n"
-            "    for v in (cw.multiply(a, a[::-1]), cw.square(a), cw.absolute(a)):\n"
+            "    u = a / np.abs(a)\n"
+            "    for v in (cw.multiply(a, a[::-1]), cw.square(a), cw.absolute(a),\n"
+            "              cw.prod(u), cw.prod(u[::-3].reshape(-1, 1)[:1350].reshape(30, 45), axis=0)):\n"
             "        sys.stdout.write(hashlib.sha256(v.tobytes()).hexdigest() + ' ')\n")
     outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=dict(os.environ, **({"COREWISE_ISA": isa} if isa else {}))).stdout
             for isa in (None, "baseline")]
-    assert outs[0] == outs[1] and outs[0].count(" ") == 6
+    assert outs[0] == outs[1] and outs[0].count(" ") == 10

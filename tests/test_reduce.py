@@ -590,3 +590,19 @@ def test_more_than_2_31_elements():
     b = np.broadcast_to(mask, (2**15 + 1, 2**16))
     assert cw.count_nonzero(b) == np.count_nonzero(mask) * b.shape[0]
     assert_same(cw.count_nonzero(b, axis=1), np.full(b.shape[0], np.count_nonzero(mask)))
+
+
+def test_float32_result_rounding_overflow_warns_as_numpy():
+    """A float32 result accumulated in double that overflows only when
+    rounded to float32 (the finaliser, in the caller's thread) warns as
+    NumPy's reduction does."""
+    for x, f, g in ((np.array([1e30, 1e30], np.float32), cw.prod, np.prod),
+                    (np.full(4, 3e38, np.float32), cw.sum, np.sum)):
+        for axis in (None, 0):
+            for fn in (f, g):
+                with warnings.catch_warnings(record=True) as w:
+                    warnings.simplefilter("always")
+                    with np.errstate(over="warn"):
+                        r = fn(x, axis=axis)
+                assert np.isinf(r), (fn, r)
+                assert any("overflow encountered in reduce" in str(m.message) for m in w), (fn, w)
