@@ -5,7 +5,7 @@
  * hypot.  Included by cw_scalar.h before the table is expanded, so the
  * prebuilt kernels, the block interpreter and run-time generated C all
  * compute these with the same code.  Self-contained (math.h, fenv.h,
- * float.h, stdint.h, string.h).
+ * float.h, limits.h, stdint.h, string.h).
  *
  * Methods (read, not copied):
  *   - floor_divide / remainder: NumPy's npy_divmod (numpy/_core/src/
@@ -36,6 +36,7 @@
 #define CW_NATIVES_H
 #include <fenv.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -140,6 +141,53 @@ CW_IDIV_DEF(i64, int64_t, INT64_MIN)
                                            : (T)cw_ifloordiv_i64((int64_t)(x), (int64_t)(y)))
 #define CW_IREMAINDER(x, y) (sizeof(T) == 4 ? (T)cw_iremainder_i32((int32_t)(x), (int32_t)(y)) \
                                             : (T)cw_iremainder_i64((int64_t)(x), (int64_t)(y)))
+
+/* ---- the CW_MULTI rows: two outputs, mixed operand dtypes ------------------
+ * Element functions of the form fn(inputs by value, outputs by pointer),
+ * one call per element (kernels.c's CW_MLOOP loops).
+ *   - divmod: NumPy's divmod loops are npy_divmod (floats) and the integer
+ *     floor-division/remainder pair (loops_modulo.dispatch.c.src): its
+ *     quotient and remainder are exactly floor_divide's and remainder's, and
+ *     so are its FP flags (the union of the two: npy_divmod's fmod for the
+ *     remainder, a / b for a zero divisor).  So divmod is those two element
+ *     functions above, not a third copy of the method.
+ *   - modf, frexp, ldexp: NumPy calls libm's modf/frexp/ldexp per element
+ *     (npy_modf, npy_frexp, npy_ldexp; loops.c.src, loops_exponent_log.
+ *     dispatch.c.src -- whose AVX-512 forms, getmant/getexp and scalef, give
+ *     libm's values: x itself and exponent 0 for 0, inf, NaN).  With an
+ *     int64 exponent NumPy's @TYPE@_ldexp_int64 clamps it to [INT_MIN,
+ *     INT_MAX] (ldexp overflows/underflows well before either). */
+#define CW_DIVMOD_DEF(SUF, T, FDIV, REM)                                      \
+    static inline void cw_divmod_##SUF(T a, T b, T *q, T *r)                  \
+    {                                                                         \
+        *q = FDIV(a, b);                                                      \
+        *r = REM(a, b);                                                       \
+    }
+CW_DIVMOD_DEF(f64, double, cw_floordiv_f64_, cw_remainder_f64_)
+CW_DIVMOD_DEF(f32, float, cw_floordiv_f32_, cw_remainder_f32_)
+CW_DIVMOD_DEF(i32, int32_t, cw_ifloordiv_i32, cw_iremainder_i32)
+CW_DIVMOD_DEF(i64, int64_t, cw_ifloordiv_i64, cw_iremainder_i64)
+#undef CW_DIVMOD_DEF
+static inline void cw_modf_f64(double a, double *f, double *i) { *f = modf(a, i); }
+static inline void cw_modf_f32(float a, float *f, float *i) { *f = modff(a, i); }
+static inline void cw_frexp_f64(double a, double *m, int32_t *e)
+{
+    int k = 0;
+    *m = frexp(a, &k);
+    *e = k;
+}
+static inline void cw_frexp_f32(float a, float *m, int32_t *e)
+{
+    int k = 0;
+    *m = frexpf(a, &k);
+    *e = k;
+}
+#define CW_CLAMP_INT(e) ((e) > INT_MAX ? INT_MAX : (e) < INT_MIN ? INT_MIN : (int)(e))
+static inline void cw_ldexp_f64i32(double a, int32_t e, double *r) { *r = ldexp(a, e); }
+static inline void cw_ldexp_f32i32(float a, int32_t e, float *r) { *r = ldexpf(a, e); }
+static inline void cw_ldexp_f64i64(double a, int64_t e, double *r) { *r = ldexp(a, CW_CLAMP_INT(e)); }
+static inline void cw_ldexp_f32i64(float a, int64_t e, float *r) { *r = ldexpf(a, CW_CLAMP_INT(e)); }
+#undef CW_CLAMP_INT
 
 /* gcd/lcm as NumPy: on absolute values (in the unsigned twin, so MIN is
  * fine), Euclid; lcm = |a| / gcd * |b| wrapping like NumPy's. */

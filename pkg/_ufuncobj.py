@@ -31,6 +31,7 @@ import numpy as np
 from ._args import foreign
 from ._dask import elementwise as dask_elementwise, is_dask_array
 from ._general import binary_general, unary_general
+from ._multi import protocol as _multi_protocol
 
 try:  # the parallel scan (another module; absent -> NumPy's accumulate)
     from ._scan import accumulate as _native_accumulate
@@ -142,6 +143,8 @@ def _where(op, ins, out, where):
 def protocol(op, args, kw):
     """NumPy's ufunc call with the caller's positional ``args`` and keywords
     ``kw``: corewise's kernels where it has them, NumPy's twin otherwise."""
+    if op.kind == "multi":                   # two outputs / mixed dtypes: pkg/_multi.py
+        return _multi_protocol(op, args, kw)
     u = op.ufunc
     nin = op.nin
     if not nin <= len(args) <= nin + u.nout or not kw.keys() <= _KEYWORDS \
