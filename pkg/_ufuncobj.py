@@ -21,7 +21,9 @@ its own ``__array_ufunc__``/``__array_wrap__``/``__array_priority__``
 casting/order values, ``signature=``, dtypes without a native loop -- is
 NumPy's twin ufunc called with the caller's own arguments, so NumPy does the
 dispatch, the wrapping, the results and the errors.  Dask arrays keep
-corewise's lazy block map (pkg/_dask.py).
+corewise's lazy block map (pkg/_dask.py).  The CW_MULTI rows (two outputs:
+divmod, modf, frexp; mixed dtypes: ldexp) have their own entry point,
+pkg/_multi.py, to which ``protocol`` hands their calls.
 """
 import warnings
 from types import MethodType as _MethodType
