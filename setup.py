@@ -12,6 +12,7 @@ import os
 import sys
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,9 +36,27 @@ class build_py_with_headers(build_py):
             json.dump(cfg, f, indent=1)
 
 
+class build_ext_per_flags(build_ext):
+    """Object files in a build folder of their own for each set of compiler
+    flags.  setuptools reuses an object file that is newer than its source,
+    whatever flags made it: a plain `make install` after `make asan-build`
+    linked ASan-instrumented objects into the plain extension (an import
+    error: undefined __asan_* symbols)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        import hashlib
+        sys.path.insert(0, HERE)
+        import build_ffi
+        key = json.dumps([build_ffi.compile_args, build_ffi.link_args,
+                          build_ffi.macros, build_ffi.libraries])
+        self.build_temp = os.path.join(self.build_temp,
+                                       hashlib.sha256(key.encode()).hexdigest()[:12])
+
+
 setup(
     package_dir={"corewise": "pkg"},
     packages=["corewise"],
     cffi_modules=["build_ffi.py:ffibuilder"],
-    cmdclass={"build_py": build_py_with_headers},
+    cmdclass={"build_py": build_py_with_headers, "build_ext": build_ext_per_flags},
 )
