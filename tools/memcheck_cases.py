@@ -100,6 +100,21 @@ def other_families(failures):
     return calls
 
 
+def numpy_answers(ref, nin, dt):
+    """Does NumPy's ufunc have a one-output loop for nin arrays of dtype dt?
+    (bitwise_and has no float loop, ldexp none for two floats; divmod,
+    frexp and modf have two outputs and are NumPy's own: nothing of
+    corewise's C to check there.)"""
+    if ref.nout != 1:
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            ref(*(np.ones(2, dt),) * nin)
+    except TypeError:
+        return False
+    return True
+
+
 def main():
     failures, calls = [], 0
     lib.cw_set_min_parallel(4)
@@ -108,6 +123,8 @@ def main():
         nin = getattr(getattr(fn, "op", None), "nin", 1)
         ref = getattr(np, name)
         for dt in DTYPES:
+            if not numpy_answers(ref, nin, dt):
+                continue
             for n in SIZES:
                 for lay, x in layouts(n, dt):
                     args = (x,) * nin
