@@ -36,27 +36,21 @@ class build_py_with_headers(build_py):
             json.dump(cfg, f, indent=1)
 
 
-class build_ext_per_flags(build_ext):
-    """Object files in a build folder of their own for each set of compiler
-    flags.  setuptools reuses an object file that is newer than its source,
-    whatever flags made it: a plain `make install` after `make asan-build`
-    linked ASan-instrumented objects into the plain extension (an import
-    error: undefined __asan_* symbols)."""
+class build_ext_always(build_ext):
+    """Always compile and link the extension.  setuptools skips an extension
+    whose file in build/lib is newer than its sources, whatever flags built
+    it: a plain `make install` after `make asan-build` installed the
+    ASan-instrumented extension (an import error: the ASan runtime is not
+    loaded)."""
 
     def finalize_options(self):
         super().finalize_options()
-        import hashlib
-        sys.path.insert(0, HERE)
-        import build_ffi
-        key = json.dumps([build_ffi.compile_args, build_ffi.link_args,
-                          build_ffi.macros, build_ffi.libraries])
-        self.build_temp = os.path.join(self.build_temp,
-                                       hashlib.sha256(key.encode()).hexdigest()[:12])
+        self.force = True
 
 
 setup(
     package_dir={"corewise": "pkg"},
     packages=["corewise"],
     cffi_modules=["build_ffi.py:ffibuilder"],
-    cmdclass={"build_py": build_py_with_headers, "build_ext": build_ext_per_flags},
+    cmdclass={"build_py": build_py_with_headers, "build_ext": build_ext_always},
 )
