@@ -31,6 +31,7 @@ import numpy as np
 from ._args import foreign
 from ._dask import elementwise as dask_elementwise, is_dask_array
 from ._general import binary_general, unary_general
+from ._reduce_complex import ENGINE_CODES as _ENGINE_COMPLEX
 
 try:  # the parallel scan (another module; absent -> NumPy's accumulate)
     from ._scan import accumulate as _native_accumulate
@@ -231,8 +232,8 @@ class ufunc(metaclass=_UfuncType):
         native = _REDUCE.get(op.name)
         if (native is not None and not kw and dtype is None and type(array) is _ndarray
                 and array.ndim and (array.dtype.kind in "biuf"
-                                    or op.name == "multiply" and array.dtype.kind == "c"
-                                    and array.dtype.itemsize in (8, 16))
+                                    or op.name == "multiply"
+                                    and array.dtype.newbyteorder("=") in _ENGINE_COMPLEX)
                 and (out is None or type(out) is _ndarray
                      or type(out) is tuple and len(out) == 1 and type(out[0]) is _ndarray)
                 and (array.dtype.kind != "b" or op.name in ("add", "multiply"))):
