@@ -159,16 +159,21 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
 
 /* ---- chunk kernels ------------------------------------------------------ */
 
-/* Lane-parallel accumulation with a pairwise fold: sum, nansum, prod, dot
- * and count.  ELEM(k) is the contribution of element k. */
-#define LANE_KERNEL(NAME, T, A, INIT, ELEM, OP)                               \
+/* The opening of a chunk kernel NAME_chunk over items of type T: x (and y,
+ * dot's second operand) typed. */
+#define CHUNK_HEAD(NAME, T)                                                   \
     static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
                                        ptrdiff_t n, ptrdiff_t base,           \
                                        uint64_t mask, rstate *s)              \
     {                                                                         \
         const T *x = (const T *)vx;                                           \
         const T *y = (const T *)vy;                                           \
-        (void)y; (void)mask; (void)base;                                      \
+        (void)y; (void)mask; (void)base;
+
+/* Lane-parallel accumulation with a pairwise fold: the integer sum and
+ * prod.  ELEM(k) is the contribution of element k. */
+#define LANE_KERNEL(NAME, T, A, INIT, ELEM, OP)                               \
+    CHUNK_HEAD(NAME, T)                                                       \
         A acc[LANES];                                                         \
         for (int j = 0; j < LANES; j++)                                       \
             acc[j] = (INIT);                                                  \
@@ -209,13 +214,78 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
 
 /* Float types accumulate in double; integers in uint64 (wrap-around, which
  * for two's complement equals NumPy's int64 wrap-around). */
-LANE_KERNEL(sum_f32, float, double, 0.0, (double)x[k], a + b)
-LANE_KERNEL(sum_f64, double, double, 0.0, x[k], a + b)
 LANE_KERNEL(sum_u64, uint64_t, uint64_t, 0, x[k], a + b)
+LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
+
+/* The float lanes (sum, nansum, prod, dot of float32/float64) held in
+ * LANES / 4 vectors of 4 doubles, lane j element j % 4 of vector j / 4, and
+ * folded in those vectors: LANE_KERNEL's arithmetic -- lane j takes the
+ * elements k = j mod LANES in order, the same pairwise fold (w = 16, 8, 4
+ * are whole vectors: v[q] (+) v[q + w/4]; then elements 0,1 (+) 2,3 and
+ * 0 (+) 1) -- so the same bits.  GCC kept LANE_KERNEL's double lanes of a
+ * float32 input, and its 31-step scalar fold, on the stack: float32 sum
+ * ran at a third of float64's speed per byte in cache (and at 0.6-0.76x
+ * NumPy's on 32M elements, measured: bench --reduce).
+ * VELEM(q) is the vector of the contributions of elements i + 4q ..
+ * i + 4q + 3 (i, x, y in scope); ELEM(k) one element's, for a short
+ * chunk's tail. */
+typedef double cw_v4d __attribute__((vector_size(32)));
+typedef float cw_v4f __attribute__((vector_size(16)));
+typedef int32_t cw_v4i __attribute__((vector_size(16)));
+typedef int64_t cw_v4l __attribute__((vector_size(32)));
+#define VLANE_KERNEL(NAME, T, INIT, VELEM, ELEM, OP)                          \
+    CHUNK_HEAD(NAME, T)                                                       \
+        cw_v4d v[LANES / 4];                                                  \
+        for (int q = 0; q < LANES / 4; q++)                                   \
+            v[q] = (cw_v4d){ INIT, INIT, INIT, INIT };                        \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + LANES <= n; i += LANES)                                    \
+            for (int q = 0; q < LANES / 4; q++) {                             \
+                cw_v4d a = v[q], b = VELEM(q);                                \
+                v[q] = (OP);                                                  \
+            }                                                                 \
+        if (i < n) {                                                          \
+            double acc[LANES];                                                \
+            memcpy(acc, v, sizeof acc);                                       \
+            for (int j = 0; i + j < n; j++) {                                 \
+                ptrdiff_t k = i + j;                                          \
+                double a = acc[j], b = ELEM(k);                               \
+                acc[j] = (OP);                                                \
+            }                                                                 \
+            memcpy(v, acc, sizeof acc);                                       \
+        }                                                                     \
+        for (int w = LANES / 8; w; w /= 2)                                    \
+            for (int q = 0; q < w; q++) {                                     \
+                cw_v4d a = v[q], b = v[q + w];                                \
+                v[q] = (OP);                                                  \
+            }                                                                 \
+        double r0, r1;                                                        \
+        { double a = v[0][0], b = v[0][2]; r0 = (OP); }                       \
+        { double a = v[0][1], b = v[0][3]; r1 = (OP); }                       \
+        { double a = r0, b = r1; r0 = (OP); }                                 \
+        memcpy(&s->v, &r0, sizeof r0);                                        \
+    }                                                                         \
+    LANE_COMB(NAME, double, OP)                                               \
+    RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
+
+/* 4 elements as doubles: a float32 vector widened element by element (GCC
+ * 12 lowers __builtin_convertvector to 2-element conversions via the
+ * stack), or 4 doubles loaded. */
+#define V4_F32(F) ({ cw_v4f f_ = (F); (cw_v4d){ f_[0], f_[1], f_[2], f_[3] }; })
+#define LD4_F64(P) ({ cw_v4d d_; memcpy(&d_, (P), sizeof d_); d_; })
+static CW_INLINE cw_v4f ld4_f32(const float *p) { cw_v4f f; memcpy(&f, p, sizeof f); return f; }
+/* NaN -> +0.0: float32 by the bits (|x| above the infinity's, no FP compare,
+ * as nan0_f32), float64 where x == x (as nan0_f64); statement expressions,
+ * not functions: a 32-byte vector return is ABI-dependent */
+static CW_INLINE cw_v4f nan0_v4f(cw_v4f f)
+{
+    cw_v4i u = (cw_v4i)f;
+    return (cw_v4f)(u & (cw_v4i)((u & 0x7fffffff) <= 0x7f800000));
+}
+#define NAN0_V4D(D) ({ cw_v4d d_ = (D); (cw_v4d)((cw_v4l)d_ & (cw_v4l)(d_ == d_)); })
+static CW_INLINE double nan0_f64(double d) { return d != d ? 0.0 : d; }
 /* x, or +0.0 for a NaN, in double: the NaN test on the bits (|x| above the
- * infinity's), so that the loop vectorises -- GCC turns x != x ? 0.0 :
- * (double)x into a branch per element (nansum float32 ran at a third of
- * sum's speed). */
+ * infinity's), branch-free for the scalar tails. */
 static CW_INLINE double nan0_f32(float f)
 {
     uint32_t u;
@@ -224,11 +294,26 @@ static CW_INLINE double nan0_f32(float f)
     memcpy(&f, &u, 4);
     return (double)f;
 }
-LANE_KERNEL(nansum_f32, float, double, 0.0, nan0_f32(x[k]), a + b)
-LANE_KERNEL(nansum_f64, double, double, 0.0, (x[k] != x[k] ? 0.0 : x[k]), a + b)
-LANE_KERNEL(prod_f32, float, double, 1.0, (double)x[k], a * b)
-LANE_KERNEL(prod_f64, double, double, 1.0, x[k], a * b)
-LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
+#define X4_F32(q) V4_F32(ld4_f32(x + i + 4 * (q)))
+#define X4_F64(q) LD4_F64(x + i + 4 * (q))
+#define N4_F32(q) V4_F32(nan0_v4f(ld4_f32(x + i + 4 * (q))))
+#define N4_F64(q) NAN0_V4D(LD4_F64(x + i + 4 * (q)))
+#define XY4_F32(q) (X4_F32(q) * V4_F32(ld4_f32(y + i + 4 * (q))))
+#define XY4_F64(q) (X4_F64(q) * LD4_F64(y + i + 4 * (q)))
+#define X1(k) ((double)x[k])
+#define N1_F32(k) nan0_f32(x[k])
+#define N1_F64(k) nan0_f64(x[k])
+#define XY1(k) ((double)x[k] * (double)y[k])
+VLANE_KERNEL(sum_f32, float, 0.0, X4_F32, X1, a + b)
+VLANE_KERNEL(sum_f64, double, 0.0, X4_F64, X1, a + b)
+VLANE_KERNEL(nansum_f32, float, 0.0, N4_F32, N1_F32, a + b)
+VLANE_KERNEL(nansum_f64, double, 0.0, N4_F64, N1_F64, a + b)
+VLANE_KERNEL(prod_f32, float, 1.0, X4_F32, X1, a * b)
+VLANE_KERNEL(prod_f64, double, 1.0, X4_F64, X1, a * b)
+/* dot: lane j adds the products x[k] * y[k] (each rounded to double), k = j
+ * mod LANES, in order. */
+VLANE_KERNEL(dot_f32, float, 0.0, XY4_F32, XY1, a + b)
+VLANE_KERNEL(dot_f64, double, 0.0, XY4_F64, XY1, a + b)
 
 /* Complex prod (the bound: top of the file): LANES lanes of complex128
  * under the fused multiply, like LANE_KERNEL's, except that a lane starts
@@ -287,51 +372,27 @@ static CW_INLINE cw_c128 c128_id(cw_c128 z) { return z; }
 CPROD_KERNEL(prod_c64, cw_c64, c128_of_c64)
 CPROD_KERNEL(prod_c128, cw_c128, c128_id)
 
-/* dot: LANE_KERNEL's arithmetic (lane j adds the products x[k] * y[k], k =
- * j mod LANES, in order, each rounded to double; the same fold) with the
- * lanes held in LANES / 4 vectors of 4 doubles -- GCC kept LANE_KERNEL's
- * dot lanes on the stack, a store and a reload per add, at half sum's
- * speed.  Lane j is element j % 4 of vector j / 4, so every lane sums the
- * same terms in the same order: the same bits. */
-typedef double cw_v4d __attribute__((vector_size(32)));
-typedef float cw_v4f __attribute__((vector_size(16)));
-#define DOT_KERNEL(NAME, T, VT)                                               \
+/* count_nonzero of 2-, 4- and 8-byte items: an exact integer count, so one
+ * narrow counter a chunk (at most CHUNK) in place of LANE_KERNEL's uint64
+ * lanes -- compare and subtract in the input's width, 2.5x faster in
+ * cache. */
+#define COUNT_KERNEL(NAME, T)                                                 \
     static CW_INLINE void NAME##_chunk(const char *vx, const char *vy,        \
                                        ptrdiff_t n, ptrdiff_t base,           \
                                        uint64_t mask, rstate *s)              \
     {                                                                         \
-        const T *x = (const T *)vx, *y = (const T *)vy;                       \
-        (void)mask; (void)base;                                               \
-        cw_v4d v[LANES / 4];                                                  \
-        double acc[LANES];                                                    \
-        for (int q = 0; q < LANES / 4; q++)                                   \
-            v[q] = (cw_v4d){ 0.0, 0.0, 0.0, 0.0 };                            \
-        ptrdiff_t i = 0;                                                      \
-        for (; i + LANES <= n; i += LANES)                                    \
-            for (int q = 0; q < LANES / 4; q++) {                             \
-                VT a, b;                                                      \
-                memcpy(&a, x + i + 4 * q, sizeof a);                          \
-                memcpy(&b, y + i + 4 * q, sizeof b);                          \
-                /* element-wise, not __builtin_convertvector: GCC 12   \
-                 * lowers that to 2-element conversions via the stack */     \
-                cw_v4d da = { a[0], a[1], a[2], a[3] };                       \
-                cw_v4d db = { b[0], b[1], b[2], b[3] };                       \
-                v[q] = v[q] + da * db;                                        \
-            }                                                                 \
-        memcpy(acc, v, sizeof acc);                                           \
-        for (int j = 0; i + j < n; j++) {                                     \
-            double p = (double)x[i + j] * (double)y[i + j];                   \
-            acc[j] = acc[j] + p;                                              \
-        }                                                                     \
-        LANE_FOLD(double, acc, a + b, s)                                      \
+        const T *x = (const T *)vx;                                           \
+        const T m = (T)mask;                                                  \
+        T t = 0;                                                              \
+        for (ptrdiff_t k = 0; k < n; k++)                                     \
+            t += (T)((x[k] & m) != 0);                                        \
+        s->v.u = t;                                                           \
     }                                                                         \
-    LANE_COMB(NAME, double, a + b)                                            \
+    static CW_INLINE void NAME##_comb(rstate *a, const rstate *b) { a->v.u += b->v.u; } \
     RANGE_KERNEL(NAME, sizeof(T), CW_DISPATCH)
-DOT_KERNEL(dot_f32, float, cw_v4f)
-DOT_KERNEL(dot_f64, double, cw_v4d)
-LANE_KERNEL(count_b16, uint16_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
-LANE_KERNEL(count_b32, uint32_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
-LANE_KERNEL(count_b64, uint64_t, uint64_t, 0, (uint64_t)((x[k] & mask) != 0), a + b)
+COUNT_KERNEL(count_b16, uint16_t)
+COUNT_KERNEL(count_b32, uint32_t)
+COUNT_KERNEL(count_b64, uint64_t)
 
 /* Bytes, 8 at a time: the top bit of each byte of nz8() is set where that
  * byte (masked) is non-zero.  Exact integer counts, so any order of
