@@ -131,7 +131,12 @@ def _where(op, ins, out, where):
         return None
     mask = np.broadcast_to(w, shape)
     sel = [v if a is None else np.broadcast_to(a, shape)[mask] for v, a in zip(ins, arrays)]
-    r = _general_of(op)(op, *sel, None)
+    try:
+        r = _general_of(op)(op, *sel, None)
+    except Exception:  # noqa: BLE001 - NumPy's own call raises NumPy's error
+        # (in NumPy's order: an out= it cannot cast to is refused before any
+        # element is computed; what it wrote into out= before failing)
+        return None
     if not np.can_cast(np.asarray(r).dtype, out.dtype, "same_kind"):
         return None
     if not out.flags.writeable:
