@@ -159,6 +159,27 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
 
 /* ---- chunk kernels ------------------------------------------------------ */
 
+/* Software prefetch of the one-pass kernels (the scans of max/min/arg*,
+ * the lanes of sum/nansum/prod/dot): CW_PREFETCH(p, BYTES)
+ * asks for the cache lines of [p, p + BYTES) CW_PREFETCH_AHEAD bytes ahead
+ * (a hint: it never faults past the end of the data).  The hardware
+ * prefetcher alone left the selections 10-25% slower, in L3 and in DRAM,
+ * and nansum float32 2x (bench --reduce, 2-core AMD EPYC Zen 5; the counts
+ * measured no gain); 2 KiB is about this machine's bandwidth x latency.
+ * 0 turns it off (-DCW_PREFETCH_AHEAD=0). */
+#ifndef CW_PREFETCH_AHEAD
+#define CW_PREFETCH_AHEAD 2048
+#endif
+#if CW_PREFETCH_AHEAD
+#define CW_PREFETCH(p, BYTES)                                                 \
+    do {                                                                      \
+        for (int l_ = 0; l_ < (int)(BYTES); l_ += 64)                         \
+            __builtin_prefetch((const char *)(p) + CW_PREFETCH_AHEAD + l_);   \
+    } while (0)
+#else
+#define CW_PREFETCH(p, BYTES) ((void)0)
+#endif
+
 /* The opening of a chunk kernel NAME_chunk over items of type T: x (and y,
  * dot's second operand) typed. */
 #define CHUNK_HEAD(NAME, T)                                                   \
@@ -239,11 +260,15 @@ typedef int64_t cw_v4l __attribute__((vector_size(32)));
         for (int q = 0; q < LANES / 4; q++)                                   \
             v[q] = (cw_v4d){ INIT, INIT, INIT, INIT };                        \
         ptrdiff_t i = 0;                                                      \
-        for (; i + LANES <= n; i += LANES)                                    \
+        for (; i + LANES <= n; i += LANES) {                                  \
+            CW_PREFETCH(x + i, LANES * sizeof(T));                            \
+            if (y && y != x)                                                  \
+                CW_PREFETCH(y + i, LANES * sizeof(T));                        \
             for (int q = 0; q < LANES / 4; q++) {                             \
                 cw_v4d a = v[q], b = VELEM(q);                                \
                 v[q] = (OP);                                                  \
             }                                                                 \
+        }                                                                     \
         if (i < n) {                                                          \
             double acc[LANES];                                                \
             memcpy(acc, v, sizeof acc);                                       \
@@ -515,11 +540,14 @@ RANGE_KERNEL(count_b8, 1, CW_DISPATCH)
  * wide as T (M).  HW(a, b) is a > b ? a : b (or <), a the new element: a
  * NaN element is skipped (and flagged in u). */
 #define SCAN_STEP(HW, UNORD, x, i, m0, m1, u)                                 \
-    for (int j = 0; j < L; j++) {                                             \
-        __typeof__((x)[0]) a_ = (x)[(i) + j], b_ = (x)[(i) + L + j];          \
-        m0[j] = HW(a_, m0[j]);                                                \
-        m1[j] = HW(b_, m1[j]);                                                \
-        u[j] |= -(M)UNORD(a_, b_);                                            \
+    {                                                                         \
+        CW_PREFETCH((x) + (i), 256);                                          \
+        for (int j = 0; j < L; j++) {                                         \
+            __typeof__((x)[0]) a_ = (x)[(i) + j], b_ = (x)[(i) + L + j];      \
+            m0[j] = HW(a_, m0[j]);                                            \
+            m1[j] = HW(b_, m1[j]);                                            \
+            u[j] |= -(M)UNORD(a_, b_);                                        \
+        }                                                                     \
     }
 
 /* FN(x, n, &m): returns non-zero if x[0..n) (n >= 1) holds a NaN, else

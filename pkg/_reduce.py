@@ -169,8 +169,14 @@ def _empty(op, res, rshape):
         res.fill(1 if op.code == lib.CW_RPROD else 0)
 
 
-_FAST_KINDS = ("sum", "sel", "mean", "arg")
+_FAST_KINDS = ("sum", "sel", "mean", "arg", "count")
 _FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
+# count_nonzero's fast path: native bool/integer/float dtypes of 1-8 bytes ->
+# (width code, mask) as _truth gives them (floats: the sign bit masked off)
+_COUNT_FAST = {np.dtype(t): (_WIDTH_CODE[np.dtype(t).itemsize],
+                             (1 << (8 * np.dtype(t).itemsize - (np.dtype(t).kind == "f"))) - 1)
+               for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+                         np.int64, np.uint64, np.float16, np.float32, np.float64)}
 _NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
 _SEL_KINDS = ("sel", "arg")
 _NUMPY_KINDS = frozenset("OMmUSV")  # dtype kinds NumPy's own functions reduce
@@ -188,6 +194,18 @@ def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     float32/float64 array: axis=None, no out=, no keepdims)."""
     if type(a) is np.ndarray and axis is None and out is None and not keepdims \
             and op.kind in _FAST_KINDS:
+        if op.kind == "count":
+            cm = _COUNT_FAST.get(a.dtype)
+            m = memoryview(a) if cm is not None else None
+            if m is not None and m.c_contiguous and m.nbytes and a.flags.aligned:
+                # (no shape/stride lists of the general path: 16 us a call less)
+                dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
+                res = np.empty((), _I64)
+                rc = lib.cw_reduce(op.code, cm[0], 1, dims, ffi.from_buffer(a), dims + 1, 1,
+                                   ffi.from_buffer(res), ffi.NULL, cm[1])
+                if rc:
+                    check_reduce(rc, op.name, False)
+                return res[()]
         code = _FAST_CODE.get(a.dtype)
         if code is not None and op.kind in _SEL_KINDS:
             # max/min/nan*/arg*: the result comes back by value (no shape
