@@ -233,8 +233,8 @@ static CW_INLINE rstate cfinish(counter *c, comb_fn comb)
         memcpy(&sa->v, &a, sizeof a);                                         \
     }
 
-/* Float types accumulate in double; integers in uint64 (wrap-around, which
- * for two's complement equals NumPy's int64 wrap-around). */
+/* Integers accumulate in uint64 (wrap-around, which for two's complement
+ * equals NumPy's int64 wrap-around); float types in double (below). */
 LANE_KERNEL(sum_u64, uint64_t, uint64_t, 0, x[k], a + b)
 LANE_KERNEL(prod_u64, uint64_t, uint64_t, 1, x[k], a * b)
 

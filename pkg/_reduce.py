@@ -105,12 +105,20 @@ def _truth(x):
     integers and bool as they are, floats with the sign bit masked (so -0.0
     is false); other dtypes via NumPy's own x != 0."""
     dt = x.dtype
+    wm = _truth_mask(dt)
+    if wm is not None and (dt.kind != "f" or dt.isnative):
+        return (_native(x),) + wm
+    return np.not_equal(x, 0), 1, 0xFF
+
+
+def _truth_mask(dt):
+    """(item width, mask) of _truth for a bool/integer/float dtype, or None."""
     w = dt.itemsize
     if dt.kind in "biu" and w in _WIDTH_CODE:
-        return _native(x), w, (1 << (8 * w)) - 1
-    if dt.kind == "f" and dt.isnative and w in (2, 4, 8):
-        return _native(x), w, (1 << (8 * w - 1)) - 1
-    return np.not_equal(x, 0), 1, 0xFF
+        return w, (1 << (8 * w)) - 1
+    if dt.kind == "f" and w in (2, 4, 8):
+        return w, (1 << (8 * w - 1)) - 1
+    return None
 
 
 def _prepare(op, x):
@@ -171,12 +179,13 @@ def _empty(op, res, rshape):
 
 _FAST_KINDS = ("sum", "sel", "mean", "arg", "count")
 _FAST_CODE = {_F64: lib.CW_RF64, _F32: lib.CW_RF32}
-# count_nonzero's fast path: native bool/integer/float dtypes of 1-8 bytes ->
-# (width code, mask) as _truth gives them (floats: the sign bit masked off)
-_COUNT_FAST = {np.dtype(t): (_WIDTH_CODE[np.dtype(t).itemsize],
-                             (1 << (8 * np.dtype(t).itemsize - (np.dtype(t).kind == "f"))) - 1)
-               for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
-                         np.int64, np.uint64, np.float16, np.float32, np.float64)}
+# count_nonzero's fast path: native bool/integer/float dtypes -> (width code,
+# mask), _truth's
+_COUNT_FAST = {dt: (_WIDTH_CODE[w], mask)
+               for dt in map(np.dtype, (np.bool_, np.int8, np.uint8, np.int16, np.uint16,
+                                        np.int32, np.uint32, np.int64, np.uint64, np.float16,
+                                        np.float32, np.float64))
+               for w, mask in [_truth_mask(dt)]}
 _NAN_SEL = (lib.CW_RNANMAX, lib.CW_RNANMIN)
 _SEL_KINDS = ("sel", "arg")
 _NUMPY_KINDS = frozenset("OMmUSV")  # dtype kinds NumPy's own functions reduce
@@ -191,45 +200,40 @@ def _numpy_reduction(op, a, axis, out, keepdims):
 
 def reduce(op, a, axis=None, out=None, keepdims=False, allow_tuple=True):
     """The one reduction path (with a fast path for a whole C-contiguous
-    float32/float64 array: axis=None, no out=, no keepdims)."""
+    float32/float64 array -- and any count_nonzero one of _COUNT_FAST:
+    axis=None, no out=, no keepdims)."""
     if type(a) is np.ndarray and axis is None and out is None and not keepdims \
             and op.kind in _FAST_KINDS:
-        if op.kind == "count":
-            cm = _COUNT_FAST.get(a.dtype)
-            m = memoryview(a) if cm is not None else None
-            if m is not None and m.c_contiguous and m.nbytes and a.flags.aligned:
-                # (no shape/stride lists of the general path: 16 us a call less)
-                dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
-                res = np.empty((), _I64)
-                rc = lib.cw_reduce(op.code, cm[0], 1, dims, ffi.from_buffer(a), dims + 1, 1,
-                                   ffi.from_buffer(res), ffi.NULL, cm[1])
-                if rc:
-                    check_reduce(rc, op.name, False)
-                return res[()]
-        code = _FAST_CODE.get(a.dtype)
-        if code is not None and op.kind in _SEL_KINDS:
-            # max/min/nan*/arg*: the result comes back by value (no shape
-            # arrays, no output buffer: about 1 us less a call)
-            fl = a.flags
-            if fl.c_contiguous and fl.aligned and a.size:
+        if op.kind in _SEL_KINDS:
+            code = _FAST_CODE.get(a.dtype)
+            if code is not None and a.flags.c_contiguous and a.flags.aligned and a.size:
+                # max/min/nan*/arg*: the result comes back by value (no shape
+                # arrays, no output buffer: about 1 us less a call)
                 if op.kind == "arg":
                     return _INTP(lib.cw_arg_flat(op.code, code, a.size, ffi.from_buffer(a)))
                 v = a.dtype.type(lib.cw_sel_flat(op.code, code, a.size, ffi.from_buffer(a)))
                 if v != v and op.code in _NAN_SEL:
                     warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
                 return v
-        elif code is not None:
-            m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
-            if m.c_contiguous and m.nbytes and a.flags.aligned:  # (UBSan: typed loads)
-                dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
-                res = np.empty((), _I64 if op.kind == "arg" else a.dtype)
-                rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
-                                   ffi.from_buffer(res), ffi.NULL, 0)
-                if rc:
-                    check_reduce(rc, op.name, op.kind in ("sum", "mean"))
-                if op.code in _NAN_SEL and res != res:
-                    warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
-                return res[()]
+        else:
+            # sum, mean, count_nonzero: one cw_reduce call with a 1-D shape
+            # (no shape/stride lists of the general path: 16 us a call less
+            # for count_nonzero)
+            if op.kind == "count":
+                code, mask = _COUNT_FAST.get(a.dtype, (None, 0))
+                res_dt = _I64
+            else:
+                code, mask, res_dt = _FAST_CODE.get(a.dtype), 0, a.dtype
+            if code is not None:
+                m = memoryview(a)  # layout from the buffer itself (cheap on PyPy)
+                if m.c_contiguous and m.nbytes and a.flags.aligned:  # (UBSan: typed loads)
+                    dims = ffi.new("ptrdiff_t[2]", (m.nbytes // m.itemsize, m.itemsize))
+                    res = np.empty((), res_dt)
+                    rc = lib.cw_reduce(op.code, code, 1, dims, ffi.from_buffer(a), dims + 1, 1,
+                                       ffi.from_buffer(res), ffi.NULL, mask)
+                    if rc:
+                        check_reduce(rc, op.name, op.kind in ("sum", "mean"))
+                    return res[()]
     if is_dask_array(a):
         return dask_reduction(op.name, a, axis, out, keepdims)
     if foreign(a) or foreign(out):
