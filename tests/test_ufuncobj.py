@@ -46,7 +46,7 @@ def outcome(call):
             return None, (type(e), str(e))
 
 
-def same_outcome(cwcall, npcall, policy="ulp", ulp=4):
+def same_outcome(cwcall, npcall, policy="ulp", ulp=4, prec=None):
     got, gerr = outcome(cwcall)
     want, werr = outcome(npcall)
     assert gerr == werr, (gerr, werr)
@@ -62,9 +62,9 @@ def same_outcome(cwcall, npcall, policy="ulp", ulp=4):
         elif isinstance(want, tuple):
             assert isinstance(got, tuple) and len(got) == len(want)
             for g, w in zip(got, want):
-                assert_same(g, w, policy, ulp=ulp)
+                assert_same(g, w, policy, ulp=ulp, prec=prec)
         else:
-            assert_same(got, want, policy, ulp=ulp)
+            assert_same(got, want, policy, ulp=ulp, prec=prec)
     return got
 
 
@@ -269,9 +269,19 @@ def test_keywords_hypothesis(data):
         odt = data.draw(st.sampled_from(["f8", "f4", "i8", "?"]))
         where = data.draw(hnp.arrays(bool, x.shape))
         o1, o2 = np.zeros(x.shape, odt), np.zeros(x.shape, odt)
+        # ULPs in the precision the loop computes in (sin of bool with
+        # dtype="f4" into a float64 out=: float32's -- NumPy's answer is 1
+        # float32 ULP from the correctly rounded one, 5e8 of float64's)
+        try:
+            with np.errstate(all="ignore"):
+                loop_dt = np.asarray(u(*args, **kw)).dtype
+        except Exception:  # noqa: BLE001 - then the out= dtype's own
+            loop_dt = None
+        prec = loop_dt if loop_dt is not None and loop_dt.kind == "f" \
+            and o1.dtype.kind == "f" and loop_dt.itemsize < o1.dtype.itemsize else None
         same_outcome(lambda: f(*args, out=o1, where=where, **kw),
-                     lambda: u(*args, out=o2, where=where, **kw))
-        assert_same(o1, o2, "ulp", ulp=4)
+                     lambda: u(*args, out=o2, where=where, **kw), prec=prec)
+        assert_same(o1, o2, "ulp", ulp=4, prec=prec)
     else:
         if data.draw(st.booleans()):
             kw["out"] = ...
