@@ -6,16 +6,20 @@ unpatches again (interleaved, so a drift of a shared machine's speed hits
 both alike); the figure is the median over the repeats.  Cases:
   np.sqrt/exp/sin/tanh  4M float64 and float32 (out=: the compute, not the
                         page faults of a fresh result)
-  a + b, a * b + c      --large float64 (default 32M): a + b with out=,
-                        against the parallel copy of the bytes it moves
-                        (the roof); a * b + c as written (temporaries)
+  a + b, a * b + c      --large float64 (default 32M): a + b with out=;
+                        a * b + c as written (temporaries)
   np.abs complex128     4M
   f32 + f64             4M float32 + float64 -> float64 (NumPy casts in
                         buffered pieces of 8192: stays serial, see README)
   small                 np.sqrt and a + b on 100 float64 (per-call cost)
-  pandas                a 4M-row DataFrame: Series arithmetic and np.log of
-                        a column (pandas from the bench extra; skipped with a
-                        note when it is not installed)
+  pandas                a 4M-row DataFrame: Series arithmetic (as pandas
+                        runs it -- numexpr when installed -- and with
+                        compute.use_numexpr off, so NumPy's ufuncs) and
+                        np.log of a column (pandas from the bench extra;
+                        skipped with a note when it is not installed)
+Every out= case also gets a copy-roof row: the parallel copy of as many
+bytes as the call reads and writes, the time a memory-bound loop cannot
+beat (vs_roof = patched time / roof time).
 """
 import statistics
 
@@ -49,10 +53,11 @@ def _cases(n, large, small):
         y = np.empty_like(x)
         tag = f"{n // 2**20}M-{np.dtype(dt).name}" if n % 2**20 == 0 else f"{n}-{np.dtype(dt).name}"
         xp = np.abs(x)
-        out += [(f"np.sqrt {tag}", lambda xp=xp, y=y: np.sqrt(xp, out=y), None),
-                (f"np.exp {tag}", lambda x=x, y=y: np.exp(x, out=y), None),
-                (f"np.sin {tag}", lambda x=x, y=y: np.sin(x, out=y), None),
-                (f"np.tanh {tag}", lambda x=x, y=y: np.tanh(x, out=y), None)]
+        moved = x.nbytes + y.nbytes           # read x, write y
+        out += [(f"np.sqrt {tag}", lambda xp=xp, y=y: np.sqrt(xp, out=y), moved),
+                (f"np.exp {tag}", lambda x=x, y=y: np.exp(x, out=y), moved),
+                (f"np.sin {tag}", lambda x=x, y=y: np.sin(x, out=y), moved),
+                (f"np.tanh {tag}", lambda x=x, y=y: np.tanh(x, out=y), moved)]
     a, b, c = (rng.uniform(-1, 1, large) for _ in range(3))
     o = np.empty_like(a)
     ltag = f"{large // 2**20}M" if large % 2**20 == 0 else str(large)
@@ -63,8 +68,9 @@ def _cases(n, large, small):
     f32, f64 = rng.uniform(-1, 1, n).astype(np.float32), rng.uniform(-1, 1, n)
     fo = np.empty(n)
     out += [(f"np.abs {n // 2**20 if n % 2**20 == 0 else n}{'M' if n % 2**20 == 0 else ''}"
-             " complex128", lambda: np.abs(z, out=zo), None),
-            ("f32 + f64 -> f64", lambda: np.add(f32, f64, out=fo), None)]
+             " complex128", lambda: np.abs(z, out=zo), z.nbytes + zo.nbytes),
+            ("f32 + f64 -> f64", lambda: np.add(f32, f64, out=fo),
+             f32.nbytes + f64.nbytes + fo.nbytes)]
     s, t = rng.uniform(0.5, 2, small), rng.uniform(0.5, 2, small)
     out += [(f"np.sqrt {small}", lambda: np.sqrt(s), None), (f"a + b {small}", lambda: s + t, None)]
     try:
@@ -73,7 +79,17 @@ def _cases(n, large, small):
         pd = None
     if pd is not None:
         df = pd.DataFrame({"p": rng.uniform(1, 2, n), "q": rng.uniform(1, 2, n)})
-        out += [("pandas (p * q + p) / q", lambda: (df.p * df.q + df.p) / df.q, None),
+        def arith():
+            return (df.p * df.q + df.p) / df.q
+
+        def arith_ufuncs():
+            with pd.option_context("compute.use_numexpr", False):
+                return arith()
+        # With numexpr installed pandas hands large Series arithmetic to
+        # numexpr (its own threads, no NumPy ufunc): the patch cannot change
+        # that row; the ufuncs row turns numexpr off, so NumPy's loops run.
+        out += [("pandas (p * q + p) / q", arith, None),
+                ("pandas (p * q + p) / q, ufuncs", arith_ufuncs, None),
                 ("pandas np.log(df.p)", lambda: np.log(df["p"]), None)]
     return out, pd is not None
 

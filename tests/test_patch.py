@@ -526,7 +526,13 @@ def test_bench_patch_quick():
         impls = {row["impl"] for row in rows if row["case"] == case}
         assert {"numpy", "numpy patched"} <= impls
     assert all(row["speedup_vs_numpy"] > 0 for row in rows if row["impl"] == "numpy patched")
-    assert any(row["impl"] == "copy-roof" for row in rows)
+    roofed = {row["case"] for row in rows if row["impl"] == "copy-roof"}
+    for need in ("patch np.sqrt 16384-float64", "patch np.sin 16384-float32",
+                 "patch a + b 65536 out=", "patch np.abs 16384 complex128",
+                 "patch f32 + f64 -> f64"):
+        assert need in roofed
+    assert all(row["vs_roof"] > 0 for row in rows if row["case"] in roofed
+               and row["impl"] == "numpy patched")
 
 
 @cpython_only
