@@ -14,6 +14,7 @@ cw.set_vmath("own"); every test here but the switch's own runs with it on).
   (a level the CPU lacks is skipped, by name).
 """
 import json
+import math
 import os
 import subprocess
 import sys
@@ -144,7 +145,8 @@ def test_numpy_validation_csv(name):
 SPECIALS = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1e-300, 5e-324, 1e-310,
             2.2250738585072014e-308, 1e-300, 1e-20, 0.5, 1.0, 2.0, 10.0, 100.0, 700.0,
             709.78, 709.8, 710.0, 1023.9, 1024.0, 1e5, -700.0, -708.5, -745.0, -745.2,
-            -746.0, -1022.5, -1074.0, -1075.0, -1076.0, -1e5, 1.7976931348623157e308]
+            -746.0, -1022.5, -1023.0, -1060.0, -1074.0, -1075.0, -1076.0, -1e5,
+            1.7976931348623157e308]
 
 
 def _flags(f, x):
@@ -162,6 +164,14 @@ def test_special_values_and_flags(name):
     for x in SPECIALS:
         got, gf = _flags(getattr(cw, name), x)
         want, wf = _flags(getattr(np, name), x)
+        if name == "exp2" and -1074 <= x <= -1023 and x == int(x):
+            # an exact subnormal result: IEEE 754 signals underflow only when
+            # the tiny result is also inexact.  NumPy's own flag here depends
+            # on the CPU: its AVX-512 loop (SVML) raises none, its AVX2/SSE
+            # one (glibc's exp2) raises underflow.  corewise's never depends
+            # on the CPU: IEEE's rule, and the exact power of two.
+            assert got == math.ldexp(1.0, int(x)), (name, x, got)
+            wf = [f for f in wf if f != "underflow"]
         assert (got == want or (np.isnan(got) and np.isnan(want))) and \
             np.signbit(got) == np.signbit(want) or np.isnan(want), (name, x, got, want)
         assert gf == wf, (name, x, gf, wf)
