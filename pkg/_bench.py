@@ -103,8 +103,8 @@ def add_arguments(p):
                         "(started and stopped here), 8 Python threads at once, and a "
                         "timeline in which the load starts and stops (_bench_contention.py)")
     p.add_argument("--busy", default=None,
-                   help="comma-separated numbers of busy processes for --contention "
-                        "(default 0 .. cores)")
+                   help="comma-separated numbers of busy processes for --contention and --patch "
+                        "(default: 0 .. cores for --contention, 0 for --patch)")
     p.add_argument("--pythreads", type=int, default=8,
                    help="Python threads calling at once in --contention (default 8)")
     p.add_argument("--patch", action="store_true",

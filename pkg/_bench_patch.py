@@ -12,11 +12,17 @@ both alike); the figure is the median over the repeats.  Cases:
   f32 + f64             4M float32 + float64 -> float64 (NumPy casts in
                         buffered pieces of 8192: stays serial, see README)
   small                 np.sqrt and a + b on 100 float64 (per-call cost)
+  sweep                 np.sqrt, a + b and np.exp (float64, out=) from 1K to
+                        1M elements, by 4x: "never slower at any size", the
+                        serial threshold's side of the table
   pandas                a 4M-row DataFrame: Series arithmetic (as pandas
                         runs it -- numexpr when installed -- and with
                         compute.use_numexpr off, so NumPy's ufuncs) and
                         np.log of a column (pandas from the bench extra;
                         skipped with a note when it is not installed)
+With --busy K[,K...] every case runs beside K busy processes (those of
+--contention, started and stopped here; the "busy" column), so the
+threshold and the adaptive team are shown on a busy machine too.
 Every out= case also gets a copy-roof row: the parallel copy of as many
 bytes as the call reads and writes, the time a memory-bound loop cannot
 beat (vs_roof = patched time / roof time).
@@ -45,7 +51,7 @@ def patched_vs_unpatched(fn, repeats, min_time=0.05):
     return statistics.median(un), statistics.median(pa)
 
 
-def _cases(n, large, small):
+def _cases(n, large, small, sweep):
     rng = np.random.default_rng(11)
     out = []
     for dt in (np.float64, np.float32):
@@ -73,6 +79,13 @@ def _cases(n, large, small):
              f32.nbytes + f64.nbytes + fo.nbytes)]
     s, t = rng.uniform(0.5, 2, small), rng.uniform(0.5, 2, small)
     out += [(f"np.sqrt {small}", lambda: np.sqrt(s), None), (f"a + b {small}", lambda: s + t, None)]
+    for m in sweep:
+        u, v = rng.uniform(0.5, 2, m), rng.uniform(0.5, 2, m)
+        w = np.empty_like(u)
+        tag = f"{m // 1024}K" if m < 2**20 else f"{m // 2**20}M"
+        out += [(f"sweep np.sqrt {tag} out=", lambda u=u, w=w: np.sqrt(u, out=w), None),
+                (f"sweep a + b {tag} out=", lambda u=u, v=v, w=w: np.add(u, v, out=w), None),
+                (f"sweep np.exp {tag} out=", lambda u=u, w=w: np.exp(u, out=w), None)]
     try:
         import pandas as pd
     except ImportError:
@@ -98,13 +111,28 @@ def run(args, rows):
     repeats = 3 if args.quick else args.repeats
     n = 2**14 if args.quick else 4 * 2**20
     large = 2**16 if args.quick else args.large
-    cases, have_pandas = _cases(n, large, 100)
+    sweep = [2**10, 2**14] if args.quick else [2**k for k in range(10, 21, 2)]
+    cases, have_pandas = _cases(n, large, 100, sweep)
+    ks = [0] if args.busy is None else [int(v) for v in args.busy.split(",")]
+    for k in ks:
+        if k:
+            from ._bench_contention import busy
+            with busy(k):
+                _run_cases(cases, args, repeats, rows, k)
+        else:
+            _run_cases(cases, args, repeats, rows, k)
+    if not have_pandas:
+        rows.append({"case": "patch pandas", "impl": "skipped: pandas not installed "
+                     "(pip install corewise[bench])"})
+
+
+def _run_cases(cases, args, repeats, rows, k):
     for case, fn, moved in cases:
         un, pa = patched_vs_unpatched(fn, repeats, 0.02 if args.quick else 0.1)
-        rows.append({"case": f"patch {case}", "impl": "numpy", "threads": 1,
+        rows.append({"case": f"patch {case}", "impl": "numpy", "threads": 1, "busy": k,
                      "median_us": un * 1e6})
         r = {"case": f"patch {case}", "impl": "numpy patched", "threads": lib.cw_get_num_threads(),
-             "median_us": pa * 1e6, "speedup_vs_numpy": un / pa}
+             "busy": k, "median_us": pa * 1e6, "speedup_vs_numpy": un / pa}
         if moved:
             half = moved // 2                 # a copy of half moves as many bytes
             src = np.ones(half // 8 + 1)
@@ -113,9 +141,7 @@ def run(args, rows):
             roof = statistics.median(
                 _time(lambda: lib.cw_parallel_copy(half, sb, db), 3) for _ in range(repeats))
             rows.append({"case": f"patch {case}", "impl": "copy-roof",
-                         "threads": lib.cw_get_num_threads(), "median_us": roof * 1e6})
+                         "threads": lib.cw_get_num_threads(), "busy": k,
+                         "median_us": roof * 1e6})
             r["vs_roof"] = pa / roof     # the table's convention: this time / the roof
         rows.append(r)
-    if not have_pandas:
-        rows.append({"case": "patch pandas", "impl": "skipped: pandas not installed "
-                     "(pip install corewise[bench])"})
