@@ -232,12 +232,13 @@ class ufunc(metaclass=_UfuncType):
     def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False, **kw):
         """NumPy's ``ufunc.reduce``; add/multiply/maximum/minimum of plain
         numeric arrays are corewise's deterministic parallel sum/prod/max/min
-        (multiply of complex64/complex128 too: the engine's complex prod)."""
+        (add and multiply of complex64/complex128 too: cw.sum's per-component
+        sum, the engine's complex prod)."""
         op = self.op
         native = _REDUCE.get(op.name)
         if (native is not None and not kw and dtype is None and type(array) is _ndarray
                 and array.ndim and (array.dtype.kind in "biuf"
-                                    or op.name == "multiply"
+                                    or op.name in ("add", "multiply")
                                     and array.dtype.newbyteorder("=") in _ENGINE_COMPLEX)
                 and (out is None or type(out) is _ndarray
                      or type(out) is tuple and len(out) == 1 and type(out[0]) is _ndarray)
