@@ -231,6 +231,51 @@ def test_errors_as_numpy():
         assert errs[0] == errs[1], (name, errs)
 
 
+def _warned(fn):
+    """(result bytes, the set of NumPy-style warning messages) of fn() under
+    errstate(all="warn"), corewise's "corewise.<name>" prefix dropped."""
+    import warnings
+    with warnings.catch_warnings(record=True) as w, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        r = fn()
+    return r.tobytes(), {str(m.message).replace("corewise.", "") for m in w}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=str)
+def test_spacing_and_nextafter_flags_as_numpy(dtype, tiny_threshold):
+    """Each edge value alone (37 copies: vector lanes and the tail, one
+    thread and a team) raises what NumPy raises: underflow only where a
+    nonzero x steps to a subnormal (not from 0, not from the largest
+    subnormal to the smallest normal), overflow at +-max, nothing for
+    inf/NaN -- and the same bits, NaN payloads kept."""
+    fi = np.finfo(dtype)
+    sub, tn = fi.smallest_subnormal, fi.smallest_normal
+    ui = np.uint64 if dtype == np.float64 else np.uint32
+    payload, snan = np.array([0x7ff8000000001234, 0x7ff0000000000001] if dtype == np.float64
+                             else [0x7fc01234, 0x7f800001], ui).view(dtype)
+    edges = [0.0, -0.0, sub, -sub, 2 * sub, tn - sub, -(tn - sub), tn, -tn, 2 * tn, 1.0, -3.0,
+             fi.max, -fi.max, np.inf, -np.inf, np.nan, payload, snan]
+    for v in edges:
+        x = np.full(37, v, dtype)
+        for nt in (1, 2):
+            with cw.threads(nt):
+                assert _warned(lambda: cw.spacing(x)) == _warned(lambda: np.spacing(x)), v
+                y = np.full(37, np.inf, dtype)
+                assert _warned(lambda: cw.nextafter(x, y)) == _warned(lambda: np.nextafter(x, y)), v
+    mixed = np.array(edges * 5, dtype)
+    with cw.threads(2):
+        assert _warned(lambda: cw.spacing(mixed)) == _warned(lambda: np.spacing(mixed))
+    # nextafter: every pair of edge values (bits and flags, pair by pair)
+    for v in edges:
+        x = np.full(19, v, dtype)
+        for w in edges:
+            y = np.full(19, w, dtype)
+            assert _warned(lambda: cw.nextafter(x, y)) == _warned(lambda: np.nextafter(x, y)), (v, w)
+    xs, ys = np.meshgrid(np.array(edges, dtype), np.array(edges, dtype))
+    with cw.threads(2):
+        assert _warned(lambda: cw.nextafter(xs, ys)) == _warned(lambda: np.nextafter(xs, ys))
+
+
 # ---- layouts, threads, out= --------------------------------------------------------
 
 @settings(max_examples=40, deadline=None)
