@@ -97,7 +97,8 @@ typedef enum {
     CW_KUNARY = 0, CW_KBINARY = 1, CW_KPREDICATE = 2, CW_KCOMPARE = 3,
     CW_KINTOP = 4,        /* integer-only (no float loops) */
     CW_KLOGICAL = 5,      /* truth values: bool out, every numeric input */
-    CW_KNUMPY = 6         /* no native loop: NumPy's own ufunc serves it */
+    CW_KNUMPY = 6,        /* no native loop: NumPy's own ufunc serves it */
+    CW_KMULTI = 7         /* two outputs or mixed dtypes: loops in cw_mloop_get */
 } cw_row_kind;
 
 /* One row of the operation table (csrc/ops.def), exported for the facade. */
@@ -119,6 +120,26 @@ typedef struct {
 
 int cw_op_count(void);
 const cw_op_info *cw_op_get(int op);
+
+/* One loop of a CW_MULTI row (the CW_MLOOP lines of ops.def): the row's
+ * name, its operand count (inputs then outputs) and their cw_dtype codes
+ * (-1 past nops). */
+typedef struct {
+    const char *name;
+    int nops;
+    int types[4];
+} cw_mloop_info;
+
+int cw_mloop_count(void);
+const cw_mloop_info *cw_mloop_get(int loop);
+
+/* Run loop `loop` of the CW_MULTI row `op` over an ndim-dimensional
+ * iteration space: ptrs[k] is operand k (inputs, then outputs) at index 0,
+ * strides[k * ndim + d] its byte stride along dimension d (zero strides
+ * broadcast).  Outputs must not overlap each other or an input other than
+ * exactly (the facade copies such inputs first). */
+int cw_multi_strided(int op, int loop, int ndim, const ptrdiff_t *shape,
+                     char *const *ptrs, const ptrdiff_t *strides);
 
 /* y = f(x) element-wise over a contiguous 1-D run of n elements. */
 int cw_unary_contig(int op, int dtype, ptrdiff_t n, const char *x, char *y);

@@ -199,6 +199,85 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
     CW_CAT(CW_LOOPS_, NIN)(NAME, i64, int64_t, uint8_t, CW_DISPATCH, cw_nf_none)
 #include "ops.def"
 
+/* ---- the loops of the CW_MULTI rows (two outputs, mixed dtypes) ----------------
+ * One element function call per element (cw_natives.h: frexp/ldexp/modf
+ * from the bits, the floor_divide/remainder pair), operands loaded and stored with
+ * memcpy (any alignment), every input of an element read before its outputs
+ * are written (so an output may be exactly an input).  The same calls for
+ * every element whatever the layout or thread count: the contiguous form
+ * only lets the compiler see the unit strides. */
+typedef void (*cw_mkernel_fn)(ptrdiff_t n, char *const *p, const ptrdiff_t *s);
+#define CW_CT_f32 float
+#define CW_CT_f64 double
+#define CW_CT_i32 int32_t
+#define CW_CT_i64 int64_t
+#define CW_CODE_f32 CW_F32
+#define CW_CODE_f64 CW_F64
+#define CW_CODE_i32 CW_I32
+#define CW_CODE_i64 CW_I64
+#define CW_CODE_none -1
+#define CW_MLD(v, k, S) memcpy(&v, q[k] + i * (S), sizeof v);
+#define CW_MST(v, k, S) memcpy(q[k] + i * (S), &v, sizeof v);
+/* one element of a loop with NIN inputs and NOUT outputs; S(k): stride k */
+#define CW_ME_2_2(FN, S, A, B, C, D)                                          \
+    { CW_CT_##A a; CW_CT_##B b; CW_CT_##C c; CW_CT_##D d;                     \
+      CW_MLD(a, 0, S(0, A)) CW_MLD(b, 1, S(1, B)) FN(a, b, &c, &d);           \
+      CW_MST(c, 2, S(2, C)) CW_MST(d, 3, S(3, D)) }
+#define CW_ME_1_2(FN, S, A, B, C, D)                                          \
+    { CW_CT_##A a; CW_CT_##B b; CW_CT_##C c;                                  \
+      CW_MLD(a, 0, S(0, A)) FN(a, &b, &c); CW_MST(b, 1, S(1, B)) CW_MST(c, 2, S(2, C)) }
+#define CW_ME_2_1(FN, S, A, B, C, D)                                          \
+    { CW_CT_##A a; CW_CT_##B b; CW_CT_##C c;                                  \
+      CW_MLD(a, 0, S(0, A)) CW_MLD(b, 1, S(1, B)) FN(a, b, &c); CW_MST(c, 2, S(2, C)) }
+#define CW_MS_STRIDED(k, T) s[k]
+#define CW_MS_CONTIG(k, T) (ptrdiff_t)sizeof(CW_CT_##T)
+#define CW_MLOOP(NAME, FN, NIN, NOUT, A, B, C, D)                             \
+    CW_DISPATCH static void cw_mk_##FN(ptrdiff_t n, char *const *p,           \
+                                       const ptrdiff_t *s)                    \
+    {                                                                         \
+        int contig = 1;                                                       \
+        static const int sz[4] = { CW_MSZ_##A, CW_MSZ_##B, CW_MSZ_##C, CW_MSZ_##D }; \
+        /* the pointers in locals: a char store may alias p[], which would  \
+         * otherwise be reloaded every element (and nothing vectorised) */   \
+        char *const q[4] = { p[0], p[1], p[2], (NIN) + (NOUT) > 3 ? p[3] : NULL }; \
+        for (int k = 0; k < (NIN) + (NOUT); k++)                              \
+            contig &= s[k] == sz[k];                                          \
+        if (contig) {                                                         \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                CW_ME_##NIN##_##NOUT(FN, CW_MS_CONTIG, A, B, C, D)           \
+        } else {                                                              \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                CW_ME_##NIN##_##NOUT(FN, CW_MS_STRIDED, A, B, C, D)          \
+        }                                                                     \
+    }
+#define CW_MSZ_f32 4
+#define CW_MSZ_f64 8
+#define CW_MSZ_i32 4
+#define CW_MSZ_i64 8
+#define CW_MSZ_none 0
+#include "ops.def"
+
+typedef struct {
+    cw_mloop_info info;
+    cw_mkernel_fn k;
+} cw_mloop_entry;
+
+static const cw_mloop_entry cw_mloops[] = {
+#define CW_MLOOP(NAME, FN, NIN, NOUT, A, B, C, D)                             \
+    { { #NAME, (NIN) + (NOUT), { CW_CODE_##A, CW_CODE_##B, CW_CODE_##C, CW_CODE_##D } }, \
+      cw_mk_##FN },
+#include "ops.def"
+};
+
+#define CW_NMLOOPS ((int)(sizeof cw_mloops / sizeof cw_mloops[0]))
+
+int cw_mloop_count(void) { return CW_NMLOOPS; }
+
+const cw_mloop_info *cw_mloop_get(int loop)
+{
+    return (loop >= 0 && loop < CW_NMLOOPS) ? &cw_mloops[loop].info : NULL;
+}
+
 /* ---- hand-vectorised loops ------------------------------------------------------ */
 
 /* A row's loop for one dtype may be a hand-vectorised form of the same
@@ -324,6 +403,10 @@ static const cw_op_entry cw_ops[] = {
         CW_CAT(CW_L_, NIN)(NAME, i64, int64_t, uint8_t) } },
 #define CW_NUMPY(NAME, NIN, NOUT, DOC)                                        \
     { { #NAME, DOC, NIN, NOUT, 1, 0, 0, 0, 0, CW_QUIET, CW_KNUMPY, 0, 0 },   \
+      { CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS } },
+#define CW_MULTI(NAME, NIN, NOUT, EI, COST, FPE, DOC)                         \
+    { { #NAME, DOC, NIN, NOUT, COST, 0, 0, CW_HAS_INT(EI), 0, FPE, CW_KMULTI, 1, \
+        CW_INT_FLAGS(EI) },                                                   \
       { CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS, CW_NOLOOPS } },
 #include "ops.def"
 };
@@ -598,4 +681,56 @@ int cw_binary_strided(int op, int dtype, int ndim, const ptrdiff_t *shape,
                       char *z, const ptrdiff_t *zstrides)
 {
     return run_nd(op, dtype, 2, ndim, shape, x, xstrides, y, ystrides, z, zstrides);
+}
+
+/* ---- the CW_MULTI driver ------------------------------------------------------ */
+
+typedef struct {
+    cw_mkernel_fn k;
+    int nops, ndim;
+    const ptrdiff_t *shape;
+    char *const *p;
+    const ptrdiff_t *s;   /* nops * ndim byte strides, operand-major */
+} md_ctx;
+
+/* Elements [lo, hi) of the C-order flattening, one run at a time. */
+static void md_block(ptrdiff_t lo, ptrdiff_t hi, void *vctx)
+{
+    const md_ctx *c = (const md_ctx *)vctx;
+    const int last = c->ndim - 1;
+    char *q[4];
+    ptrdiff_t st[4];
+    cw_iter it;
+    cw_iter_init(&it, c->ndim, c->shape, lo, hi);
+    for (int k = 0; k < c->nops; k++)
+        st[k] = c->s[k * c->ndim + last];
+    for (ptrdiff_t cnt; (cnt = cw_iter_run(&it)) > 0; cw_iter_next(&it, cnt)) {
+        for (int k = 0; k < c->nops; k++)
+            q[k] = c->p[k] + cw_iter_offset(&it, c->s + k * c->ndim);
+        c->k(cnt, q, st);
+    }
+}
+
+int cw_multi_strided(int op, int loop, int ndim, const ptrdiff_t *shape,
+                     char *const *ptrs, const ptrdiff_t *strides)
+{
+    if (op < 0 || op >= CW_NOPS || cw_ops[op].info.kind != CW_KMULTI
+        || loop < 0 || loop >= CW_NMLOOPS
+        || strcmp(cw_mloops[loop].info.name, cw_ops[op].info.name) != 0)
+        return CW_EOP;
+    ptrdiff_t n;
+    int rc = cw_shape_size(ndim, shape, &n);
+    if (rc != CW_OK)
+        return rc;
+    if (n == 0)
+        return CW_OK;
+    const int nops = cw_mloops[loop].info.nops;
+    if (!ptrs || !strides)
+        return CW_ENULL;
+    for (int k = 0; k < nops; k++)
+        if (!ptrs[k])
+            return CW_ENULL;
+    md_ctx c = { cw_mloops[loop].k, nops, ndim, shape, ptrs, strides };
+    int flags = cw_parallel_run(n, cw_ops[op].info.cost, md_block, &c);
+    return cw_ops[op].info.fpe == CW_QUIET ? 0 : flags;
 }

@@ -1,9 +1,12 @@
 """bench --natives: NumPy's other element-wise names (issue 16) on 4M
 elements (--natives-size), corewise at each thread count against NumPy in
 the same run, interleaved.  Compute-bound rows (integer division, gcd,
-fmod-based floor_divide/remainder, hypot, nextafter) are judged by the
+fmod-based floor_divide/remainder and divmod, hypot) are judged by the
 speed-up over NumPy; memory-bound ones (bitwise, shifts, truth values,
-heaviside) also get the parallel copy of the bytes they move (copy-roof)."""
+heaviside, and the bit-level nextafter, spacing, modf, frexp, ldexp) also
+get the parallel copy of the bytes they move (copy-roof).  The CW_MULTI
+rows: divmod, modf, frexp (two outputs, out= a tuple), ldexp with an int32
+and an int64 exponent."""
 import numpy as np
 
 from ._lib import ffi, lib
@@ -16,6 +19,7 @@ def _cases(rng, n):
     f = rng.standard_normal(n) * 1e3
     g = rng.standard_normal(n)
     f32, g32 = f.astype(np.float32), g.astype(np.float32)
+    e64 = rng.integers(-200, 200, n)
     # (name, args, memory-bound?)
     return [("bitwise_and", (i64, j64), True), ("left_shift", (i64, sh), True),
             ("right_shift", (i64, sh), True), ("invert", (i64,), True),
@@ -23,7 +27,15 @@ def _cases(rng, n):
             ("floor_divide", (i64, j64), False), ("gcd", (i64, j64), False),
             ("floor_divide", (f, g), False), ("remainder", (f, g), False),
             ("hypot", (f, g), False), ("hypot", (f32, g32), False),
-            ("nextafter", (f, g), False), ("spacing", (f,), False)]
+            ("nextafter", (f, g), True), ("spacing", (f,), True),
+            ("divmod", (f, g), False), ("divmod", (i64, j64), False), ("modf", (f,), True),
+            ("frexp", (f,), True), ("ldexp", (g, e64.astype(np.int32)), True),
+            ("ldexp", (g32, e64), True)]
+
+
+def _outputs(r):
+    """The results of a call as a tuple (one array for a one-output row)."""
+    return r if isinstance(r, tuple) else (r,)
 
 
 def bench_natives(rows, tcounts, repeats, n):
@@ -34,12 +46,16 @@ def bench_natives(rows, tcounts, repeats, n):
     for name, args, membound in _cases(rng, n):
         npf, cwf = getattr(np, name), getattr(cw, name)
         with np.errstate(all="ignore"):
-            z = np.empty_like(npf(*args))
-            assert np.array_equal(cwf(*args), npf(*args), equal_nan=True), name
-        case = f"{name}-{size}-{args[0].dtype.name}"
+            want = _outputs(npf(*args))
+            zs = tuple(np.empty_like(w) for w in want)
+            z = zs if len(zs) > 1 else zs[0]
+            assert all(np.array_equal(g, w, equal_nan=True)
+                       for g, w in zip(_outputs(cwf(*args)), want)), name
+        case = f"{name}-{size}-{'-'.join(a.dtype.name for a in args)}" \
+            if name == "ldexp" else f"{name}-{size}-{args[0].dtype.name}"
         kw = {}
         if membound:
-            moved = sum(a.nbytes for a in args) + z.nbytes
+            moved = sum(a.nbytes for a in args) + sum(o.nbytes for o in zs)
             half = moved // 2
             src = np.ones(half // 8 + 1)
             dst = np.empty_like(src)

@@ -23,7 +23,7 @@ _NARROW_SIGNED = (np.dtype(np.int8), np.dtype(np.int16))
 #: The row kinds of the C table (cw_row_kind), by code.
 KINDS = {lib.CW_KUNARY: "unary", lib.CW_KBINARY: "binary", lib.CW_KPREDICATE: "predicate",
          lib.CW_KCOMPARE: "compare", lib.CW_KINTOP: "intop", lib.CW_KLOGICAL: "logical",
-         lib.CW_KNUMPY: "numpy"}
+         lib.CW_KNUMPY: "numpy", lib.CW_KMULTI: "multi"}
 #: The kinds of the math family: float loops, computed by the fast and
 #: general paths, the block interpreter and the JIT (corewise.evaluate)
 MATH_KINDS = frozenset(("unary", "binary", "predicate", "compare"))
@@ -38,12 +38,29 @@ _INT_LOOP = {np.dtype(t): (_I32 if np.dtype(t).itemsize < 4 or t is np.int32 els
                        np.uint32, np.int64)}
 
 
+_DT_OF_CODE = {lib.CW_F32: _F32, lib.CW_F64: _F64, lib.CW_I32: _I32, lib.CW_I64: _I64}
+
+
+def _mloops():
+    """The CW_MLOOP loops of the CW_MULTI rows: {row name: {operand loop
+    dtypes: loop index}}."""
+    rows = {}
+    for i in range(lib.cw_mloop_count()):
+        info = lib.cw_mloop_get(i)
+        sig = tuple(_DT_OF_CODE[info.types[k]] for k in range(info.nops))
+        rows.setdefault(cstr(info.name), {})[sig] = i
+    return rows
+
+
+_MLOOPS = _mloops()
+
+
 class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
     __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
                  "int_loops", "bool_out", "kind", "float_loops", "dtype_flags", "ufunc",
-                 "_types", "complex")
+                 "_types", "complex", "mloops")
 
     def __init__(self, op_id):
         info = lib.cw_op_get(op_id)
@@ -64,6 +81,8 @@ class Op:
         self._types = {}
         # the row's complex loops (CW_COMPLEX rows; _complex.py), or None
         self.complex = COMPLEX.get(self.name)
+        # a CW_MULTI row's loops: {operand loop dtypes: loop index}
+        self.mloops = _MLOOPS.get(self.name, {}) if self.kind == "multi" else None
 
     def __repr__(self):
         return f"<corewise op {self.name} (nin={self.nin}, cost={self.cost})>"
@@ -83,12 +102,54 @@ class Op:
         return r
 
 
+def _native(op, dt, int_loops):
+    """The native loop dtype that computes NumPy's loop dtype ``dt`` for
+    this row (a wider one for the small integers, float32 for float16,
+    as the row's flags allow), or None: NumPy's own loop."""
+    fl = op.dtype_flags
+    if dt == _F64:
+        return _F64
+    if dt == _F16 and fl & lib.CW_FL_NOHALF:
+        return None  # float16 steps (nextafter, spacing): NumPy's own loop
+    if dt == _F32 or dt == _F16:
+        # float16 is computed in float32 and rounded once, exactly as
+        # NumPy's own half-precision loops do.
+        return _F32
+    if dt.kind == "f" or not int_loops:
+        return None  # longdouble: NumPy's own loop
+    if dt == _U64 and fl & lib.CW_FL_U64:
+        return _I64  # the same bits (bitwise ops, truth values)
+    if dt == _BOOL and fl & lib.CW_FL_NOBOOL or dt in _NARROW_SIGNED and fl & lib.CW_FL_NONARROW:
+        return None
+    # None: e.g. floor/sign/fmod of integers: NumPy's own loop
+    return _INT_LOOP.get(dt)
+
+
+def _resolve_multi(op, key):
+    """A CW_MULTI row: (loop index, operand loop dtypes, NumPy's input
+    dtypes, NumPy's output dtypes), or None (NumPy's own)."""
+    try:
+        dts = [np.dtype(d) for d in op.ufunc.resolve_dtypes(key + (None,) * op.nout)]
+    except TypeError:
+        return None  # NumPy's own call decides (its result or its error)
+    # integer operands of a mixed row (frexp's exponent) map as themselves;
+    # those of a same-dtype row only where it has integer loops
+    ints = op.int_loops or len(set(dts)) > 1
+    sig = tuple(_native(op, d, ints) for d in dts)
+    loop = op.mloops.get(sig)
+    if loop is None:
+        return None
+    return loop, sig, tuple(dts[:op.nin]), tuple(dts[op.nin:])
+
+
 def _resolve(op, key):
     # no native loop (None) -> NumPy's own ufunc computes the call, with its
     # own results and errors: object/string/datetime/... kinds,
     # longdouble, and whatever NumPy has no loop for (it raises then)
     if any(getattr(dt, "kind", "f") in _NO_NATIVE_KINDS for dt in key):
         return None
+    if op.kind == "multi":
+        return _resolve_multi(op, key)
     try:
         dts = op.ufunc.resolve_dtypes(key + (None,))
     except TypeError:
@@ -102,29 +163,11 @@ def _resolve(op, key):
         return None  # a mixed loop (e.g. int64 < uint64): NumPy's own
     if dt.kind == "c":
         return complex_loop(op.complex, dt, tuple(ins), res)
-    fl = op.dtype_flags
     if dt.kind == "f" and not op.float_loops:
         return None  # NumPy's own (which has no loop either: its error)
-    if dt == _F64:
-        loop = _F64
-    elif dt == _F16 and fl & lib.CW_FL_NOHALF:
-        return None  # float16 steps (nextafter, spacing): NumPy's own loop
-    elif dt == _F32 or dt == _F16:
-        # float16 is computed in float32 and rounded once, exactly as
-        # NumPy's own half-precision loops do.
-        loop = _F32
-    elif dt.kind == "f":
-        return None  # longdouble: NumPy's own loop
-    elif not op.int_loops:
+    loop = _native(op, dt, op.int_loops)
+    if loop is None:
         return None
-    elif dt == _U64 and fl & lib.CW_FL_U64:
-        loop = _I64  # the same bits (bitwise ops, truth values)
-    elif dt == _BOOL and fl & lib.CW_FL_NOBOOL or dt in _NARROW_SIGNED and fl & lib.CW_FL_NONARROW:
-        return None
-    elif dt in _INT_LOOP:
-        loop = _INT_LOOP[dt]
-    else:
-        return None  # e.g. floor/sign/fmod of integers: NumPy's own loop
     return loop, (_BOOL if op.bool_out else loop), tuple(ins), res
 
 

@@ -55,16 +55,17 @@ def make_binary(op):
     return _finish(binary_fast(op), op)
 
 
-def make_numpy(op):
-    """The public function for a CW_NUMPY row: NumPy's own ufunc computes
-    it (datetime isnat; the two-output and mixed-dtype functions, which
-    have no native loop yet), with corewise's error messages."""
+def make_protocol(op):
+    """The public function for a CW_NUMPY row (NumPy's own ufunc computes
+    it: datetime isnat) or a CW_MULTI row (two outputs or mixed dtypes:
+    divmod, modf, frexp, ldexp, pkg/_multi.py): every call takes the
+    protocol entry point."""
     return _finish(protocol_call(op), op)
 
 
 def _make(op):
-    if op.kind == "numpy":
-        return make_numpy(op)
+    if op.kind in ("numpy", "multi"):
+        return make_protocol(op)
     return (make_unary if op.nin == 1 else make_binary)(op)
 
 

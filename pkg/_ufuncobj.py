@@ -21,7 +21,9 @@ its own ``__array_ufunc__``/``__array_wrap__``/``__array_priority__``
 casting/order values, ``signature=``, dtypes without a native loop -- is
 NumPy's twin ufunc called with the caller's own arguments, so NumPy does the
 dispatch, the wrapping, the results and the errors.  Dask arrays keep
-corewise's lazy block map (pkg/_dask.py).
+corewise's lazy block map (pkg/_dask.py).  The CW_MULTI rows (two outputs:
+divmod, modf, frexp; mixed dtypes: ldexp) have their own entry point,
+pkg/_multi.py, to which ``protocol`` hands their calls.
 """
 import warnings
 from types import MethodType as _MethodType
@@ -32,6 +34,7 @@ from ._args import foreign
 from ._dask import elementwise as dask_elementwise, is_dask_array
 from ._general import binary_general, unary_general
 from ._reduce_complex import ENGINE_CODES as _ENGINE_COMPLEX
+from ._multi import protocol as _multi_protocol
 
 try:  # the parallel scan (another module; absent -> NumPy's accumulate)
     from ._scan import accumulate as _native_accumulate
@@ -148,6 +151,8 @@ def _where(op, ins, out, where):
 def protocol(op, args, kw):
     """NumPy's ufunc call with the caller's positional ``args`` and keywords
     ``kw``: corewise's kernels where it has them, NumPy's twin otherwise."""
+    if op.kind == "multi":                   # two outputs / mixed dtypes: pkg/_multi.py
+        return _multi_protocol(op, args, kw)
     u = op.ufunc
     nin = op.nin
     if not nin <= len(args) <= nin + u.nout or not kw.keys() <= _KEYWORDS \

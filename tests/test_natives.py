@@ -1,7 +1,8 @@
 """NumPy's remaining element-wise names (issue 16): bitwise, shifts, gcd/lcm,
 truth values, floor_divide/remainder, nextafter/spacing, heaviside,
-logaddexp2, degrees/radians, float_power, the CW_NUMPY rows (isnat and the
-two-output functions) and the NumPy 2 aliases -- bitwise equal to NumPy
+logaddexp2, degrees/radians, float_power, the CW_NUMPY row isnat, the
+CW_MULTI rows (divmod, modf, frexp: two outputs; ldexp: a float and an
+integer exponent) and the NumPy 2 aliases -- bitwise equal to NumPy
 over every dtype NumPy has a loop for, special values, zero divisors,
 shifts past the width, every layout, out= (tuples too), FP warnings and 1
 vs 2 threads.  And hypot, now glibc's arithmetic: bitwise equal to NumPy
@@ -31,6 +32,7 @@ LOGICAL = ["logical_and", "logical_or", "logical_xor"]
 DIVISION = ["floor_divide", "remainder"]
 FLOAT_BINARY = ["nextafter", "heaviside", "float_power", "logaddexp2"]
 FLOAT_UNARY = ["spacing", "degrees", "radians"]
+MULTI = ["divmod", "frexp", "modf", "ldexp"]
 EXACT_BINARY = INT_BINARY + LOGICAL + DIVISION + ["nextafter", "heaviside"]
 EXACT_UNARY = INT_UNARY + ["logical_not", "spacing"]
 ALIASES = {"acos": "arccos", "asin": "arcsin", "atan": "arctan", "atan2": "arctan2",
@@ -121,7 +123,8 @@ def test_kinds():
     kind = {op.name: op.kind for op in OPS}
     assert {kind[n] for n in INT_BINARY + INT_UNARY} == {"intop"}
     assert {kind[n] for n in LOGICAL + ["logical_not"]} == {"logical"}
-    assert {kind[n] for n in ("isnat", "divmod", "frexp", "modf", "ldexp")} == {"numpy"}
+    assert kind["isnat"] == "numpy"
+    assert {kind[n] for n in MULTI} == {"multi"}
     assert kind["floor_divide"] == "binary" and kind["spacing"] == "unary"
 
 
@@ -363,14 +366,19 @@ def test_big_arrays_parallel_equal_serial():
                        ("floor_divide", (x, y)), ("remainder", (f, g)),
                        ("floor_divide", (f, g)), ("logical_xor", (f, y)),
                        ("nextafter", (f, g)), ("hypot", (f, g))):
-        with np.errstate(all="ignore"):
-            want = getattr(np, name)(*args)
-            with cw.threads(1):
-                one = getattr(cw, name)(*args)
-            with cw.threads(2):
-                two = getattr(cw, name)(*args)
-        assert_same(one, want)
-        assert_same(two, want)
+        serial_parallel_numpy(name, args)
+
+
+def serial_parallel_numpy(name, args, policy="bitwise"):
+    """1 and 2 threads give the same bits, NumPy's (under ``policy``)."""
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(*args)
+        with cw.threads(1):
+            one = getattr(cw, name)(*args)
+        with cw.threads(2):
+            two = getattr(cw, name)(*args)
+    assert_same(one, want, policy)
+    assert_same(two, one)
 
 
 # ---- hypot: glibc's (NumPy's) bits, correctly rounded ---------------------------------
@@ -454,3 +462,298 @@ def test_hypot_correctly_rounded_against_mpmath():
                 dlo, dhi = abs(exact - mpmath.mpf(float(lo))), abs(exact - mpmath.mpf(float(hi)))
                 want = lo if dlo < dhi or (dlo == dhi and int(lo.view(np.uint32)) % 2 == 0) else hi
             assert g == want or (np.isinf(g) and np.isinf(want)), (dtype, a, b, g, want)
+
+
+# ---- the CW_MULTI rows: divmod, modf, frexp, ldexp ------------------------------------
+
+# exponents: the int32 range's ends, past them (int64: NumPy clamps), the
+# float formats' overflow/underflow edges
+EXPONENTS = [0, 1, -1, 2, -2, 10, -10, 100, -100, 126, 127, 128, -126, -149, -150,
+             1023, 1024, -1022, -1074, -1075, 2000, -2000, 2**31 - 1, -2**31,
+             2**31, -2**31 - 1, 2**40, -2**40, 2**63 - 1, -2**63]
+
+
+def multi_args(name, dt, edt=np.int64):
+    """Operands of ``name`` for dtype ``dt``: value pairs of every special
+    against every other (divmod), the values (modf, frexp), the values
+    against EXPONENTS in ``edt`` (ldexp)."""
+    if name == "divmod":
+        return pairs(dt)
+    v = values(dt, 300)
+    if name != "ldexp":
+        return (v,)
+    if edt is bool:
+        e = np.array([True, False])
+    else:
+        ei = np.iinfo(edt)
+        e = np.array([k for k in EXPONENTS if ei.min <= k <= ei.max], edt)
+    x, y = np.meshgrid(v, e)
+    return x.ravel(), y.ravel()
+
+
+def test_multi_rows_have_native_loops():
+    """Each is native for float32/float64 (divmod also for int32/int64 and
+    the widened small integers), NumPy's for the rest -- and for float64
+    frexp and int32-exponent ldexp, where NumPy's SIMD loops are faster
+    (csrc/ops.def)."""
+    f32, f64, i32, i64 = (np.dtype(t) for t in ("f4", "f8", "i4", "i8"))
+    for name in MULTI:
+        op = getattr(cw, name).op
+        assert op.kind == "multi" and op.nout == op.ufunc.nout
+        ins = [(f32, i64), (f64, i64)] if name == "ldexp" \
+            else [(f32,)] if name == "frexp" else [(d,) * op.nin for d in (f32, f64)]
+        for key in ins:
+            assert op.loop(*key) is not None, (name, key)
+        nope = [(f32, i32), (f64, i32)] if name == "ldexp" else [(f64,)] if name == "frexp" else []
+        for key in nope:
+            assert op.loop(*key) is None, (name, key)
+        assert op.loop(*(np.dtype(np.float16),) * op.nin) is None
+        assert op.loop(*(np.dtype(np.longdouble),) * op.nin) is None
+    div = cw.divmod.op
+    for t in ("i4", "i8", "u1", "u2", "u4"):
+        assert div.loop(np.dtype(t), np.dtype(t)) is not None, t
+    for t in ("i1", "i2", "u8", "?"):
+        assert div.loop(np.dtype(t), np.dtype(t)) is None, t
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_divmod_every_dtype_is_floor_divide_and_remainder(dtype):
+    """divmod's outputs are exactly floor_divide's and remainder's (their
+    element functions), NumPy's warnings; NumPy's values (NaN payloads aside,
+    as for those rows: fmod's NaN)."""
+    x, y = multi_args("divmod", dtype)
+    check_same("divmod", (x, y), "nan-equal")
+    # float16 divmod is NumPy's own half loop while corewise's floor_divide
+    # and remainder compute float16 in float32: NaN payloads and signs may
+    # differ there (they do with PyPy's NumPy build), the values may not
+    policy = "nan-equal" if np.dtype(dtype) == np.float16 else "bitwise"
+    with np.errstate(all="ignore"):
+        q, r = cw.divmod(x, y)
+        assert_same(q, cw.floor_divide(x, y), policy)
+        assert_same(r, cw.remainder(x, y), policy)
+
+
+@pytest.mark.parametrize("name", ["frexp", "modf"])
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_frexp_modf_every_dtype_bitwise(name, dtype):
+    check_same(name, multi_args(name, dtype))
+
+
+@pytest.mark.parametrize("edt", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+                                 np.int64, np.uint64, bool], ids=str)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32], ids=str)
+def test_ldexp_every_exponent_dtype_bitwise(dtype, edt):
+    """Overflow to inf and underflow to 0 (subnormals on the way) with
+    NumPy's warnings; int64 exponents past the int range clamped as NumPy."""
+    x, e = multi_args("ldexp", np.dtype(dtype) if dtype != np.int32 else np.float64, edt)
+    if dtype == np.int32:
+        x = np.clip(np.nan_to_num(x), -1e9, 1e9).astype(np.int32)
+    check_same("ldexp", (x, e))
+
+
+def test_multi_special_values_explicitly():
+    for dt in (np.float32, np.float64):
+        fi = np.finfo(dt)
+        x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, fi.smallest_subnormal,
+                      -fi.tiny / 3, fi.max, 1.5, -2.75], dt)
+        for name, args in (("frexp", (x,)), ("modf", (x,)),
+                           ("ldexp", (x, np.array([1, -1, 5000, -5000, 2**40, -2**40, 0, 3,
+                                                   -3, 1, 1])))):
+            check_same(name, args)
+        check_same("divmod", (x, x[::-1]), "nan-equal")
+        check_same("divmod", (x, np.zeros_like(x)), "nan-equal")
+    for dt in (np.int32, np.int64, np.uint8, np.uint32):
+        info = np.iinfo(dt)
+        a = np.array([info.min, info.max, 0, 7, -7 if info.min else 9], dt)
+        for b in (np.zeros_like(a), np.full_like(a, -1 if info.min else 1), a[::-1]):
+            check_same("divmod", (a, b))
+
+
+def test_multi_python_scalars_and_fallbacks():
+    a = np.linspace(-4, 4, 9)
+    i = np.arange(-4, 5)
+    for args in (("divmod", (a, 3)), ("divmod", (7.5, a)), ("divmod", (i, 3)),
+                 ("divmod", (5, 3)), ("divmod", (5.0, -0.0)), ("divmod", (i, 2.5)),
+                 ("divmod", (np.float32(3), 2)), ("divmod", (a.astype(np.float32), 1.5)),
+                 ("ldexp", (a, 3)), ("ldexp", (2.0, i)), ("ldexp", (1.0, 2**40)),
+                 ("ldexp", (a.astype(np.float32), np.int64(-200))),
+                 ("frexp", (3.0,)), ("frexp", (np.float32(-0.0),)), ("modf", (-2.5,)),
+                 ("modf", (i,)), ("frexp", (i,)), ("frexp", ([1.0, 2.0],)),
+                 # NumPy's own: float16, longdouble, object, mixed/no loop, huge ints
+                 ("divmod", (a.astype(np.float16), 2)), ("frexp", (np.array([1.0], object),)),
+                 ("ldexp", (a, 2.0)), ("divmod", (i.astype("u8"), i)),
+                 ("divmod", (i.astype(np.int8), np.int8(3)))):
+        name, args = args
+        check_same(name, args)
+    for name, args in (("ldexp", (a, 2**70)), ("divmod", (i, 2**70))):
+        with pytest.raises(OverflowError):
+            getattr(np, name)(*args)
+        with pytest.raises(OverflowError):
+            getattr(cw, name)(*args)
+    ld = a.astype(np.longdouble)  # (its padding bytes are not compared)
+    for g, w in zip(cw.modf(ld), np.modf(ld)):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+
+
+def test_multi_keywords_go_to_numpy():
+    a, b = np.linspace(-4, 4, 9), np.arange(1, 10.0)
+    with np.errstate(all="ignore"):
+        for kw in ({"dtype": np.float32}, {"casting": "unsafe"}, {"signature": "ff->ff"},
+                   {"order": "F"}, {"casting": "same_kind", "order": "K", "subok": True,
+                                    "where": True, "dtype": None}):
+            check_same("divmod", (a, b), **kw)
+        q, r = np.zeros(9), np.zeros(9)
+        q2, r2 = np.zeros(9), np.zeros(9)
+        m = np.arange(9) % 2 == 0
+        cw.divmod(a, b, out=(q, r), where=m)
+        np.divmod(a, b, out=(q2, r2), where=m)
+        assert_same((q, r), (q2, r2))
+    q, q2 = np.zeros(9), np.zeros(9)  # one positional out of two: NumPy's
+    assert_same(cw.divmod(a, b, q), np.divmod(a, b, q2))
+    assert_same(q, q2)
+    for bad in ((a,), (a, b, np.zeros(9), np.zeros(9), np.zeros(9))):
+        with pytest.raises(TypeError):
+            np.divmod(*bad)
+        with pytest.raises(TypeError):
+            cw.divmod(*bad)
+    with pytest.raises((TypeError, ValueError)):
+        cw.divmod(a, b, out=np.zeros(9))
+    with pytest.raises(ValueError):
+        cw.modf(a, out=(np.zeros(9), np.zeros(8)))
+    outs = [(np.zeros(9), np.zeros(9)) for _ in range(2)]  # exponents cast to float64
+    assert_same(cw.frexp(a, out=outs[0]), np.frexp(a, out=outs[1]))
+    with pytest.raises(TypeError):
+        np.modf(a, out=(np.zeros(9), np.zeros(9, np.int64)))
+    with pytest.raises(TypeError):
+        cw.modf(a, out=(np.zeros(9), np.zeros(9, np.int64)))  # same_kind refuses, as NumPy
+    ro = np.zeros(9)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        cw.modf(a, out=(ro, np.zeros(9)))
+    assert (ro == 0).all()
+
+
+def _multi_draw(data, name):
+    dt = data.draw(st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)]
+                                   + ([np.dtype(np.int32), np.dtype(np.int64),
+                                       np.dtype(np.uint8)] if name == "divmod" else [])))
+    nin = getattr(np, name).nin
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=nin, max_dims=3, max_side=6))
+    vals = values(dt, 400, seed=data.draw(st.integers(0, 5)))
+    edt = data.draw(st.sampled_from([np.int32, np.int64])) if name == "ldexp" else np.int64
+    ex = np.array([k for k in EXPONENTS if np.iinfo(edt).min <= k <= np.iinfo(edt).max], edt)
+    arrs = []
+    for k, shp in enumerate(shapes.input_shapes):
+        v = ex if name == "ldexp" and k == 1 else vals
+        n = int(np.prod(shp))
+        idx = data.draw(hnp.arrays(np.intp, n, elements=st.integers(0, len(v) - 1)))
+        arrs.append(data.draw(in_layout(v[idx].reshape(shp))))
+    return arrs
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("name", MULTI)
+def test_multi_layouts_threads_and_out(name, data, tiny_threshold):
+    """Any layout (strided, negative, transposed, broadcast, 0-d, empty),
+    1 vs 2 threads, out= tuples in any layout: NumPy's bits."""
+    arrs = _multi_draw(data, name)
+    policy = "nan-equal" if name == "divmod" else "bitwise"
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(*arrs)
+        for n in (1, 2):
+            with cw.threads(n):
+                assert_same(getattr(cw, name)(*arrs), want, policy)
+        wants = want if isinstance(want, tuple) else (want,)
+        outs = tuple(data.draw(in_layout(np.zeros(np.shape(w), np.asarray(w).dtype)))
+                     for w in wants)
+        with cw.threads(2):
+            r = getattr(cw, name)(*arrs, out=outs if len(outs) > 1 else outs[0])
+        rs = r if isinstance(r, tuple) else (r,)
+        assert all(g is o for g, o in zip(rs, outs))
+        for o, w in zip(outs, wants):
+            assert_same(o, np.asarray(w), policy, types=False)
+        if len(outs) > 1:  # positional outs
+            outs2 = tuple(np.zeros_like(o) for o in outs)
+            getattr(cw, name)(*arrs, *outs2)
+            for o, w in zip(outs2, wants):
+                assert_same(o, np.asarray(w), policy, types=False)
+
+
+def test_multi_in_place_and_overlap():
+    a = np.linspace(-9, 9, 101)
+    b = np.linspace(1, 5, 101)
+    keep_a, keep_b = a.copy(), b.copy()
+    with np.errstate(all="ignore"):
+        want = np.divmod(a, b)
+        got = cw.divmod(a, b)
+        assert_same(a, keep_a) and assert_same(b, keep_b)
+        assert_same(got, want)
+        x, y = a.copy(), b.copy()
+        cw.divmod(x, y, out=(x, y))            # in place: both outputs are inputs
+        assert_same((x, y), want)
+        x, y = a.copy(), b.copy()
+        cw.divmod(x, y, out=(y, x))            # swapped
+        assert_same((y, x), want)
+        f, g = a.copy(), a.copy()
+        cw.modf(f[1:], out=(f[:-1], np.empty(100)))  # partial overlap: as if read first
+        np.modf(g[1:], out=(g[:-1], np.empty(100)))
+        assert_same(f, g)
+        e = np.arange(101)
+        f, g = a.copy(), a.copy()
+        cw.ldexp(f[:-1], e[:-1], out=f[1:])
+        np.ldexp(g[:-1], e[:-1], out=g[1:])
+        assert_same(f, g)
+        q, q2 = np.zeros(101), np.zeros(101)  # one array for both: NumPy's order of writes
+        assert_same(cw.divmod(a, b, out=(q, q)), np.divmod(a, b, out=(q2, q2)))
+        assert_same(q, q2)
+        m = np.zeros(101, np.int64)  # exponent into int64: a cast on the way out
+        m2 = np.zeros(101, np.int64)
+        cw.frexp(a, out=(np.zeros(101), m))
+        np.frexp(a, out=(np.zeros(101), m2))
+        assert_same(m, m2)
+
+
+def test_multi_big_arrays_parallel_equal_serial():
+    rng = np.random.default_rng(7)
+    f = rng.standard_normal(300_000) * 10.0 ** rng.integers(-300, 300, 300_000)
+    g = rng.standard_normal(300_000)
+    e = rng.integers(-1100, 1100, 300_000)
+    i = rng.integers(-2**62, 2**62, 300_000)
+    d = rng.integers(-70, 70, 300_000)
+    for name, args in (("divmod", (f, g)), ("divmod", (i, d)), ("modf", (f,)),
+                       ("frexp", (f,)), ("ldexp", (g, e)), ("ldexp", (g.astype(np.float32), e))):
+        serial_parallel_numpy(name, args, "nan-equal" if name == "divmod" else "bitwise")
+
+
+def _unaligned(a, offset):
+    buf = bytearray(a.nbytes + 16)
+    u = np.ndarray(a.shape, a.dtype, buffer=buf, offset=offset)
+    u[...] = a
+    return u
+
+
+@pytest.mark.parametrize("name", MULTI)
+@pytest.mark.parametrize("dt", ["<f4", "<f8", ">f4", ">f8", "<f2", ">i4", "<i8", ">u2"])
+def test_multi_unaligned_byte_order_and_float16(name, dt, tiny_threshold):
+    """(hardening_util's properties for these rows) unaligned inputs and
+    outputs give the aligned bits; big-endian and float16 operands are
+    NumPy's answer."""
+    x = values(np.dtype(dt).newbyteorder("="), 301)[:301].astype(dt).reshape(7, 43)
+    args = {"ldexp": (x, (np.arange(x.size) % 41 - 20).reshape(x.shape).astype(np.int32)),
+            "divmod": (x, x[::-1, ::-1].copy())}.get(name, (x,))
+    policy = "nan-equal" if name == "divmod" else "bitwise"
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(*args)
+        assert_same(getattr(cw, name)(*args), want, policy)
+        wants = want if isinstance(want, tuple) else (want,)
+        for offset in (1, 3):
+            u = [_unaligned(a, offset) for a in args]
+            for nt in (1, 2):
+                with cw.threads(nt):
+                    assert_same(getattr(cw, name)(*u), want, policy)
+                    outs = tuple(_unaligned(np.zeros_like(w), offset + 1) for w in wants)
+                    r = getattr(cw, name)(*u, out=outs)
+                    assert all(g is o for g, o in zip(r if isinstance(r, tuple) else (r,), outs))
+                    for o, w in zip(outs, wants):
+                        assert_same(o, w, policy)
