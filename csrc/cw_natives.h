@@ -355,8 +355,8 @@ CW_SPACING_BODY(float, uint32_t, int32_t, FLT_MIN, FLT_MAX)
  * x + y as compiled on x86: the second operand's NaN first), "invalid"
  * for a signalling one from x + y computed in the NaN lanes only
  * (elsewhere 0 + 0, flagless); x == y -> y; 0 -> the smallest subnormal
- * with y's sign; else |x| one step up or down by the integer order of the values.  Flags
- * as glibc: overflow (and inexact) where a finite x steps to +-inf, from
+ * with y's sign; else |x| one step up or down by the integer order of the
+ * values.  Flags as glibc: overflow (and inexact) where a finite x steps to +-inf, from
  * max * 2 in those lanes only; underflow (and inexact) where the result is
  * subnormal or zero -- stepping from 0 included -- from min * min in those
  * lanes only; each lane's result is multiplied by an exact 1 that depends

@@ -113,13 +113,10 @@ def run(args, rows):
     large = 2**16 if args.quick else args.large
     sweep = [2**10, 2**14] if args.quick else [2**k for k in range(10, 21, 2)]
     cases, have_pandas = _cases(n, large, 100, sweep)
+    from ._bench_contention import busy
     ks = [0] if args.busy is None else [int(v) for v in args.busy.split(",")]
     for k in ks:
-        if k:
-            from ._bench_contention import busy
-            with busy(k):
-                _run_cases(cases, args, repeats, rows, k)
-        else:
+        with busy(k):                       # busy(0) starts nothing
             _run_cases(cases, args, repeats, rows, k)
     if not have_pandas:
         rows.append({"case": "patch pandas", "impl": "skipped: pandas not installed "
