@@ -11,6 +11,10 @@
  * rows get three variants: both operands arrays, x a scalar (stride 0), y
  * a scalar; a unary row has only the first. */
 typedef int (*cw_kernel_fn)(ptrdiff_t n, const char *x, const char *y, char *z);
+/* ... or CW_K_FLAGS_EXACT: the FP flags it raised are exactly the IEEE
+ * operations' (corewise's own vector math, csrc/vmath/), so the flag pass
+ * is not needed */
+#define CW_K_FLAGS_EXACT (-1)
 /* Scalar re-evaluation for FP flags only (CW_VMATH rows): byte strides,
  * nothing stored. */
 typedef void (*cw_check_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,

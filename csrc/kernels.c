@@ -291,47 +291,61 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
 }
 #define CW_OWN_tanh_f32 ~, cw_kv_tanh_f32,
 
-/* float64 rows that corewise's own vector math (csrc/vmath/) can compute:
+/* float64 and float32 rows that corewise's own vector math (csrc/vmath/) can compute:
  * correctly rounded, bitwise the same on every ISA, exact FP flags.  It is
  * opt-in (COREWISE_VMATH=own, cw_set_vmath; README, "Accuracy contract"):
  * until it is as fast as libmvec, the default stays the generated libmvec
- * loop.  The flag pass of these rows follows the same switch: with the
- * own code it re-runs the own loop over the stretch (exact flags), with
- * libmvec it is the scalar libm pass. */
-#define CW_VM_OWN(NAME)                                                       \
-    static int cw_kv_##NAME##_f64(ptrdiff_t n, const char *x, const char *y, char *z) \
+ * loop.  The own loops' flags are exact (CW_K_FLAGS_EXACT: no flag pass
+ * after them; log of an array of half zeros ran twice before); the flag
+ * pass, for callers that run it, follows the same switch: with the own
+ * code it re-runs the own loop, with libmvec it is the scalar libm pass. */
+#define CW_VM_OWN_T(NAME, SUF, T, VM)                                         \
+    static int cw_kv_##NAME##_##SUF(ptrdiff_t n, const char *x, const char *y, char *z) \
     {                                                                         \
         if (!cw_vm_own_on())                                                  \
-            return cw_k_##NAME##_f64(n, x, y, z);                             \
-        cw_vm_##NAME(n, (const double *)x, (double *)z);                      \
-        return 0;                                                             \
+            return cw_k_##NAME##_##SUF(n, x, y, z);                           \
+        VM(n, (const T *)x, (T *)z);                                          \
+        return CW_K_FLAGS_EXACT;                                              \
     }                                                                         \
-    static void cw_cv_##NAME##_f64(ptrdiff_t n, const char *x, ptrdiff_t xs,  \
-                                   const char *y, ptrdiff_t ys)               \
+    static void cw_cv_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
+                                     const char *y, ptrdiff_t ys)             \
     {                                                                         \
         if (!cw_vm_own_on()) {                                                \
-            cw_c_##NAME##_f64(n, x, xs, y, ys);                               \
+            cw_c_##NAME##_##SUF(n, x, xs, y, ys);                             \
             return;                                                           \
         }                                                                     \
-        double a[256], r[256];                                                \
+        T a[256], r[256];                                                     \
         for (ptrdiff_t off = 0; off < n; off += 256) {                        \
             ptrdiff_t k = n - off < 256 ? n - off : 256;                      \
             for (ptrdiff_t i = 0; i < k; i++)                                 \
-                memcpy(&a[i], x + (off + i) * xs, sizeof(double));            \
-            cw_vm_##NAME(k, a, r);                                            \
+                memcpy(&a[i], x + (off + i) * xs, sizeof(T));                 \
+            VM(k, a, r);                                                      \
         }                                                                     \
     }
+#define CW_VM_OWN(NAME)                                                       \
+    CW_VM_OWN_T(NAME, f64, double, cw_vm_##NAME)                              \
+    CW_VM_OWN_T(NAME, f32, float, cw_vm_##NAME##f)
 CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 #define CW_OWN_exp_f64 ~, cw_kv_exp_f64,
 #define CW_OWN_exp2_f64 ~, cw_kv_exp2_f64,
 #define CW_OWN_log_f64 ~, cw_kv_log_f64,
 #define CW_OWN_log2_f64 ~, cw_kv_log2_f64,
 #define CW_OWN_log10_f64 ~, cw_kv_log10_f64,
+#define CW_OWN_exp_f32 ~, cw_kv_exp_f32,
+#define CW_OWN_exp2_f32 ~, cw_kv_exp2_f32,
+#define CW_OWN_log_f32 ~, cw_kv_log_f32,
+#define CW_OWN_log2_f32 ~, cw_kv_log2_f32,
+#define CW_OWN_log10_f32 ~, cw_kv_log10_f32,
 #define CW_VCHK_exp_f64 ~, 1 ? cw_cv_exp_f64 :,
 #define CW_VCHK_exp2_f64 ~, 1 ? cw_cv_exp2_f64 :,
 #define CW_VCHK_log_f64 ~, 1 ? cw_cv_log_f64 :,
 #define CW_VCHK_log2_f64 ~, 1 ? cw_cv_log2_f64 :,
 #define CW_VCHK_log10_f64 ~, 1 ? cw_cv_log10_f64 :,
+#define CW_VCHK_exp_f32 ~, 1 ? cw_cv_exp_f32 :,
+#define CW_VCHK_exp2_f32 ~, 1 ? cw_cv_exp2_f32 :,
+#define CW_VCHK_log_f32 ~, 1 ? cw_cv_log_f32 :,
+#define CW_VCHK_log2_f32 ~, 1 ? cw_cv_log2_f32 :,
+#define CW_VCHK_log10_f32 ~, 1 ? cw_cv_log10_f32 :,
 /* hypot: the vector loops are corewise's (glibc's arithmetic, cw_natives.h);
  * the flag pass is libm's own hypot/hypotf, whose flags are NumPy's */
 #define CW_LIBM_CHECK(FN, SUF, T, LIBM)                                       \
@@ -487,6 +501,10 @@ static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
          * divide-by-zero); every missed divide/overflow/invalid leaves an
          * inf or NaN behind, which the kernel reports. */
         int bad = L->k[mode](k, qx, qy, pz + off * L->osize);
+        if (bad == CW_K_FLAGS_EXACT) {
+            prev |= fetestexcept(CW_FE_REPORTED);
+            continue;
+        }
         if (bad || fetestexcept(CW_FE_REPORTED)) {
             feclearexcept(CW_FE_REPORTED);
             L->check(k, qx, xs, qy, ys);

@@ -74,9 +74,12 @@ def domain(name, n, seed):
     return x[np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2")))]
 
 
-def check_exact(name, x, got):
-    want = np.array([correctly_rounded(name, v) for v in x])
-    bad = got != want
+def check_exact(name, x, got, reference=None):
+    """got == the correctly rounded f(x), bit for bit (reference(name, v):
+    this module's float64 one by default; tests/test_vmathf.py's float32)"""
+    want = np.array([(reference or correctly_rounded)(name, v) for v in x], dtype=got.dtype)
+    bad = got.view(np.uint8).reshape(len(x), -1) != want.view(np.uint8).reshape(len(x), -1)
+    bad = bad.any(axis=1)
     assert not bad.any(), (f"{name}: {int(bad.sum())} of {len(x)} not correctly rounded, e.g. "
                            f"x={x[bad][:3].tolist()} got={got[bad][:3].tolist()} "
                            f"want={want[bad][:3].tolist()}")
@@ -149,12 +152,12 @@ SPECIALS = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1e-300, 5e-324, 
             1.7976931348623157e308]
 
 
-def _flags(f, x):
+def _flags(f, x, dtype=np.float64):
     """the result and the set of FP warnings one element raises"""
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         with np.errstate(all="warn"):
-            r = f(np.array([x]))
+            r = f(np.array([x], dtype=dtype))
     return r[0], sorted({str(m.message).split(" encountered")[0] for m in w})
 
 
@@ -197,8 +200,11 @@ x = np.concatenate([rng.uniform(-760, 760, 20011), rng.uniform(-1100, 1100, 3001
                     [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -1.0]])
 out = {"isa": ffi.string(lib.cw_vmath_isa()).decode(), "cpu": lib.cw_vmath_cpu_isa()}
 with np.errstate(all="ignore"):
-    for name in ("exp", "exp2", "log", "log2", "log10"):
-        f = getattr(cw, name)
+    for name in ("exp", "exp2", "log", "log2", "log10", "exp_f32", "exp2_f32", "log_f32",
+                 "log2_f32", "log10_f32"):
+        f = getattr(cw, name.split("_")[0])
+        if name.endswith("_f32"):
+            x = x.astype(np.float32)
         h = hashlib.sha256(f(x).tobytes())
         for n in (1, 7, 255, 257):                # tails, blocks, in place
             h.update(f(x[:n]).tobytes())
@@ -232,7 +238,8 @@ def test_isa_paths_bitwise_identical():
     ref = results["baseline"]
     for level, res in results.items():
         for name in FUNCS:
-            assert res[name] == ref[name], f"{name}: {level} differs from baseline"
+            for key in (name, name + "_f32"):
+                assert res[key] == ref[key], f"{key}: {level} differs from baseline"
     missing = [lv for i, lv in enumerate(LEVELS) if i > cpu]
     if missing:
         pytest.skip(f"this CPU lacks {', '.join(missing)}: compared {', '.join(results)}")

@@ -3,7 +3,8 @@ README: the maximum error in ULP, against mpmath at 300 bits, of corewise,
 NumPy and glibc's libmvec (what corewise used before: corewise.evaluate still
 compiles these functions with it) on the same inputs -- random inputs over
 each domain (tests/test_vmath.py's `domain`) and, for log and exp2, the
-hard-to-round inputs of tests/data/hard-cases.  Run:
+hard-to-round inputs of tests/data/hard-cases; then the same for float32
+(tests/test_vmathf.py's `domain`, ULPs of float32).  Run:
 
     python tests/vmath_accuracy.py [N]      # N random inputs per function (default 20000)
 """
@@ -18,6 +19,7 @@ import corewise as cw  # noqa: E402
 
 cw.set_vmath("own")   # corewise's own code (opt-in); libmvec: evaluate's column
 from test_vmath import FUNCS, HERE, domain  # noqa: E402
+import test_vmathf  # noqa: E402
 
 
 def ulps(name, x, y):
@@ -28,7 +30,7 @@ def ulps(name, x, y):
             v = FUNCS[name][1](mpmath.mpf(float(xi)))
             if not mpmath.isfinite(v) or not np.isfinite(yi):
                 continue
-            sp = mpmath.mpf(float(np.spacing(np.abs(np.float64(float(v))))))
+            sp = mpmath.mpf(float(np.spacing(np.abs(x.dtype.type(float(v))))))
             out[i] = float(abs(mpmath.mpf(float(yi)) - v) / sp)
     return out
 
@@ -47,6 +49,16 @@ def main(n):
             res = [getattr(cw, name)(x), getattr(np, name)(x), cw.evaluate(f"{name}(x)", {"x": x})]
         errs = [ulps(name, x, y).max() for y in res]
         print(f"| `{name}` | {label} | " + " | ".join(f"{e:.3f}" for e in errs) + " |")
+    print()
+    print("| function (float32) | inputs | corewise max ULP | NumPy max ULP | libmvec max ULP |")
+    print("|---|---|---|---|---|")
+    for name in FUNCS:
+        x = test_vmathf.domain(name, n, seed=1)
+        with np.errstate(all="ignore"):
+            res = [getattr(cw, name)(x), getattr(np, name)(x), cw.evaluate(f"{name}(x)", {"x": x})]
+        assert all(y.dtype == np.float32 for y in res)
+        errs = [ulps(name, x, y).max() for y in res]
+        print(f"| `{name}` | {len(x)} random | " + " | ".join(f"{e:.3f}" for e in errs) + " |")
 
 
 if __name__ == "__main__":

@@ -89,5 +89,10 @@ static CW_VM_INLINE double exp2_fast(double x, uint64_t *bad, const int fma)
     return exp_tail(kint, rh, rl + f * CW_DD_LN2_LO, bad, fma);
 }
 
-CW_VM_LOOPS(cw_vm_exp, exp_fast, cw_vm_exp_exact)
-CW_VM_LOOPS(cw_vm_exp2, exp2_fast, cw_vm_exp2_exact)
+/* the fixed results: exp overflows above 709.79 and is below 2^-1075
+ * under -745.14; exp2 overflows from 1024 and is below 2^-1075 under -1075 */
+CW_VM_EXP_SPECIAL(exp_special_v, double, uint64_t, cw_asu, cw_asd, cw_sel, 709.79, -745.14, 0x1p1023, 0x1p-1022)
+CW_VM_EXP_SPECIAL(exp2_special_v, double, uint64_t, cw_asu, cw_asd, cw_sel, 1023.99999999999989, -1075.0, 0x1p1023, 0x1p-1022)
+
+CW_VM_LOOPS(cw_vm_exp, exp_fast, exp_special_v, cw_vm_exp_exact)
+CW_VM_LOOPS(cw_vm_exp2, exp2_fast, exp2_special_v, cw_vm_exp2_exact)

@@ -96,6 +96,8 @@ static CW_VM_INLINE double log10_fast(double x, uint64_t *bad, const int fma)
     return log_scaled(x, bad, CW_DD_INVLN10_HI, CW_DD_INVLN10_LO, fma);
 }
 
-CW_VM_LOOPS(cw_vm_log, log_fast, cw_vm_log_exact)
-CW_VM_LOOPS(cw_vm_log2, log2_fast, cw_vm_log2_exact)
-CW_VM_LOOPS(cw_vm_log10, log10_fast, cw_vm_log10_exact)
+CW_VM_LOG_SPECIAL(log_special_v, double, uint64_t, cw_asu, cw_asd, cw_sel)
+
+CW_VM_LOOPS(cw_vm_log, log_fast, log_special_v, cw_vm_log_exact)
+CW_VM_LOOPS(cw_vm_log2, log2_fast, log_special_v, cw_vm_log2_exact)
+CW_VM_LOOPS(cw_vm_log10, log10_fast, log_special_v, cw_vm_log10_exact)

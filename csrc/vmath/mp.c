@@ -45,6 +45,14 @@
 typedef struct { uint64_t w[5]; } mp;
 typedef unsigned __int128 u128;
 
+/* the FP flags, raised by the IEEE operation that raises them (volatile:
+ * done at run time) -- a few cycles, where glibc's feraiseexcept costs
+ * ~140 ns a call, paid per special element */
+static void raise_overflow(void) { volatile double a = 0x1p1023; a = a * a; }
+static void raise_underflow(void) { volatile double a = 0x1p-1022; a = a * a; }
+static void raise_divbyzero(void) { volatile double a = 1.0, z = 0.0; a = a / z; }
+static void raise_invalid(void) { volatile double z = 0.0; z = z / z; }
+
 static const mp MP_LN2 = CW_MP_LN2, MP_INVLN2 = CW_MP_INVLN2, MP_INVLN10 = CW_MP_INVLN10;
 
 static mp mp_add(mp a, mp b)
@@ -164,11 +172,14 @@ static mp mp_from_double(double x)
     return (b >> 63) ? mp_neg(r) : r;
 }
 
-/* round v * 2^s (v != 0; its sign) to the nearest double, ties to even,
- * subnormal and overflowing results included; raises overflow/underflow
- * as IEEE's final rounding would (inexact always: none of these results
- * is exact unless v has no bits below the kept ones). */
-static double mp_to_double(mp v, int s)
+/* round v * 2^s (v != 0; its sign) to the nearest number of a binary
+ * format of PREC bits and exponents EMIN..EMAX (double: 53, -1022, 1023;
+ * float: 24, -126, 127), ties to even, subnormal and overflowing results
+ * included; returned as a double (exact: a float's value is a double);
+ * raises overflow/underflow as IEEE's final rounding to that format would
+ * (inexact always: none of these results is exact unless v has no bits
+ * below the kept ones). */
+static double mp_round(mp v, int s, long prec, long emin, long emax)
 {
     int neg = mp_isneg(v);
     if (neg)
@@ -180,7 +191,7 @@ static double mp_to_double(mp v, int s)
     if (top < 0)
         return neg ? -0.0 : 0.0;
     long E = (long)top - 256 + s;       /* exponent of the leading bit */
-    long keep = E >= -1022 ? 53 : 53 - (-1022 - E);
+    long keep = E >= emin ? prec : prec - (emin - E);
     uint64_t mant = 0;
     int round = 0, sticky = 0;
     for (long i = 0; i <= top && keep >= 0; i++) {   /* bit top - i */
@@ -202,15 +213,21 @@ static double mp_to_double(mp v, int s)
     int inexact = round | sticky;
     if (round && (sticky || (mant & 1)))
         mant++;
-    if (E > 1023 || (E == 1023 && mant >> 53)) {
-        feraiseexcept(FE_OVERFLOW | FE_INEXACT);
+    if (E > emax || (E == emax && mant >> prec)) {
+        raise_overflow();
         return neg ? -HUGE_VAL : HUGE_VAL;
     }
     /* value = mant * 2^(E - keep + 1); a carry to 2^keep stays exact */
-    double r = ldexp((double)mant, keep > 0 ? (int)(E - keep + 1) : -1074);
-    if (inexact && E < -1022)
-        feraiseexcept(FE_UNDERFLOW | FE_INEXACT);
+    double r = ldexp((double)mant, keep > 0 ? (int)(E - keep + 1) : (int)(emin - prec + 1));
+    if (inexact && E < emin)
+        raise_underflow();
     return neg ? -r : r;
+}
+
+/* to double (f32 == 0) or to float (f32 == 1; the float's value) */
+static double mp_fmt(mp v, int s, int f32)
+{
+    return f32 ? mp_round(v, s, 24, -126, 127) : mp_round(v, s, 53, -1022, 1023);
 }
 
 /* exp(r) for 0 <= r < 1 */
@@ -231,16 +248,18 @@ static mp mp_exp01(mp r)
 /* exp/exp2 special inputs: NaN, +-inf (no flag), results that overflow
  * (x > hi) or round to 0 (x < lo); 1 for |x| < 2^-60 (the result rounds
  * to 1: |exp(x) - 1| < 2^-59, inexact); 0 otherwise */
-static int exp_special(double x, double hi, double lo, double *r)
+static int exp_special(double x, double hi, double lo, double *r, int f32)
 {
     if (isnan(x))
         *r = x + x;
     else if (isinf(x))
         *r = x > 0 ? x : 0.0;
-    else if (x > hi)
-        *r = mp_to_double(mp_int(1), 1024);     /* raises overflow */
+    else if (x > hi) {
+        raise_overflow();
+        *r = HUGE_VAL;                          /* also float's inf */
+    }
     else if (x < lo) {
-        feraiseexcept(FE_UNDERFLOW | FE_INEXACT);
+        raise_underflow();
         *r = 0.0;
     } else if (fabs(x) < 0x1p-60)
         *r = 1.0 + x;
@@ -249,10 +268,12 @@ static int exp_special(double x, double hi, double lo, double *r)
     return 1;
 }
 
-double cw_vm_exp_exact(double x)
+/* exp(x) rounded to double or float; hi/lo: above, the result overflows
+ * the format, below, it rounds to 0 */
+static double exp_exact(double x, double hi, double lo, int f32)
 {
     double res;
-    if (exp_special(x, 709.8, -745.2, &res))
+    if (exp_special(x, hi, lo, &res, f32))
         return res;
     double k = floor(x * CW_DD_INVLN2_HI);
     mp r = mp_sub(mp_from_double(x), k < 0 ? mp_neg(mp_mul_u64(MP_LN2, (uint64_t)-k))
@@ -261,19 +282,26 @@ double cw_vm_exp_exact(double x)
         r = mp_add(r, MP_LN2), k -= 1;
     while (!mp_isneg(mp_sub(r, MP_LN2)))
         r = mp_sub(r, MP_LN2), k += 1;
-    return mp_to_double(mp_exp01(r), (int)k);
+    return mp_fmt(mp_exp01(r), (int)k, f32);
 }
 
-double cw_vm_exp2_exact(double x)
+static double exp2_exact(double x, double hi, double lo, int f32)
 {
     double res;
-    if (exp_special(x, 1024.0, -1076.0, &res))
+    if (exp_special(x, hi, lo, &res, f32))
         return res;
     double k = floor(x);
     mp f = mp_sub(mp_from_double(x), mp_int((int64_t)k)); /* exact, in [0, 1) */
     mp v = mp_iszero(f) ? mp_int(1) : mp_exp01(mp_mul(f, MP_LN2));
-    return mp_to_double(v, (int)k);
+    return mp_fmt(v, (int)k, f32);
 }
+
+double cw_vm_exp_exact(double x) { return exp_exact(x, 709.8, -745.2, 0); }
+double cw_vm_exp2_exact(double x) { return exp2_exact(x, 1024.0, -1076.0, 0); }
+/* float: exp overflows above 88.73 and is below 2^-150 under -103.98;
+ * exp2 overflows from 128 and rounds to 0 under -150 */
+float cw_vm_expf_exact(float x) { return (float)exp_exact(x, 88.8, -104.0, 1); }
+float cw_vm_exp2f_exact(float x) { return (float)exp2_exact(x, 128.5, -151.0, 1); }
 
 /* log special inputs: NaN, x <= 0, +inf; 0 when x is positive finite */
 static int log_special(double x, double *r)
@@ -283,12 +311,12 @@ static int log_special(double x, double *r)
         return 1;
     }
     if (x == 0.0) {
-        feraiseexcept(FE_DIVBYZERO);
+        raise_divbyzero();
         *r = -HUGE_VAL;
         return 1;
     }
     if (x < 0.0) {
-        feraiseexcept(FE_INVALID);
+        raise_invalid();
         *r = NAN;
         return 1;
     }
@@ -346,17 +374,17 @@ static mp mp_ln(double x)
     return mp_add(el, lm);
 }
 
-double cw_vm_log_exact(double x)
+static double log_exact(double x, int f32)
 {
     double r;
     if (log_special(x, &r))
         return r;
     if (x == 1.0)
         return 0.0;
-    return mp_to_double(mp_ln(x), 0);
+    return mp_fmt(mp_ln(x), 0, f32);
 }
 
-double cw_vm_log2_exact(double x)
+static double log2_exact(double x, int f32)
 {
     double r;
     if (log_special(x, &r))
@@ -364,15 +392,22 @@ double cw_vm_log2_exact(double x)
     int e;
     mp f = mp_smul(mp_logm(x, &e), MP_INVLN2); /* sets e: before mp_int(e) */
     mp v = mp_add(f, mp_int(e));
-    return mp_iszero(v) ? 0.0 : mp_to_double(v, 0);
+    return mp_iszero(v) ? 0.0 : mp_fmt(v, 0, f32);
 }
 
-double cw_vm_log10_exact(double x)
+static double log10_exact(double x, int f32)
 {
     double r;
     if (log_special(x, &r))
         return r;
     if (x == 1.0)
         return 0.0;
-    return mp_to_double(mp_smul(mp_ln(x), MP_INVLN10), 0);
+    return mp_fmt(mp_smul(mp_ln(x), MP_INVLN10), 0, f32);
 }
+
+double cw_vm_log_exact(double x) { return log_exact(x, 0); }
+double cw_vm_log2_exact(double x) { return log2_exact(x, 0); }
+double cw_vm_log10_exact(double x) { return log10_exact(x, 0); }
+float cw_vm_logf_exact(float x) { return (float)log_exact(x, 1); }
+float cw_vm_log2f_exact(float x) { return (float)log2_exact(x, 1); }
+float cw_vm_log10f_exact(float x) { return (float)log10_exact(x, 1); }

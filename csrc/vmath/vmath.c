@@ -79,6 +79,13 @@ double cw_vmath_exact(int fn, double x)
     return fn >= 0 && fn < 5 ? f[fn](x) : x;
 }
 
+float cw_vmath_exact_f32(int fn, float x)
+{
+    static float (*const f[5])(float) = { cw_vm_expf_exact, cw_vm_exp2f_exact, cw_vm_logf_exact,
+                                          cw_vm_log2f_exact, cw_vm_log10f_exact };
+    return fn >= 0 && fn < 5 ? f[fn](x) : x;
+}
+
 /* tools/vmath_check.c: switch the level in one process (not thread-safe;
  * never called by corewise itself) */
 void cw_vm_set_level(int l);

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
 
 /* the element functions and helpers are inlined into each ISA's loop
  * (always_inline: the loops' target attributes also set the tuning) */
@@ -45,6 +46,18 @@ double cw_vm_exp2_exact(double x);
 double cw_vm_log_exact(double x);
 double cw_vm_log2_exact(double x);
 double cw_vm_log10_exact(double x);
+
+/* float32 (expf.c, logf.c): evaluated in double, rounded once to float */
+void cw_vm_expf(ptrdiff_t n, const float *x, float *z);
+void cw_vm_exp2f(ptrdiff_t n, const float *x, float *z);
+void cw_vm_logf(ptrdiff_t n, const float *x, float *z);
+void cw_vm_log2f(ptrdiff_t n, const float *x, float *z);
+void cw_vm_log10f(ptrdiff_t n, const float *x, float *z);
+float cw_vm_expf_exact(float x);
+float cw_vm_exp2f_exact(float x);
+float cw_vm_logf_exact(float x);
+float cw_vm_log2f_exact(float x);
+float cw_vm_log10f_exact(float x);
 
 /* lanes the loops sent to the exact path, all threads (vmath.c) */
 extern long long cw_vm_exact_calls;
@@ -109,6 +122,33 @@ static CW_VM_INLINE void cw_2prod(double a, double b, double *p, double *e, cons
     *e = ((ah * bh - t) + ah * bl + al * bh) + al * bl;
 }
 
+static CW_VM_INLINE uint32_t cw_asu32(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+
+static CW_VM_INLINE float cw_asf(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+/* Rounding test of a float32 result y evaluated in double with a relative
+ * error below 2^-47 (expf.c, logf.c): |y| / ulp(y) < 2^53, so the error is
+ * under 64 of y's ulps, and rounding y to float is certain unless y lies
+ * within 64 ulps of a float midpoint -- the low 29 bits of its significand
+ * (those float drops) within 64 of 2^28.  y must be a normal double whose
+ * float is normal (the callers send the rest to the exact path); about
+ * 129 lanes in 2^29 fail it. */
+static CW_VM_INLINE uint64_t cw_vm_hard_f(double y)
+{
+    const uint32_t lo = (uint32_t)cw_asu(y);
+    return ((lo - 0x10000000u + 64u) & 0x1fffffffu) <= 128u;
+}
+
 /* integer bits select: c ? a : b on the bit patterns (no FP operation) */
 static CW_VM_INLINE double cw_sel(uint64_t c, double a, double b)
 {
@@ -127,6 +167,48 @@ static CW_VM_INLINE uint64_t cw_vm_hard(double h, double l)
     return h + l * CW_VM_RC != h;
 }
 
+/* float select on the bits, as cw_sel */
+static CW_VM_INLINE float cw_self(uint32_t c, float a, float b)
+{
+    uint32_t m = (uint32_t)0 - (c & 1);
+    return cw_asf((cw_asu32(a) & m) | (cw_asu32(b) & ~m));
+}
+
+/* The SPECIAL functions of the loops below (T, its unsigned bits U, AS/
+ * FROM the bit casts, SEL the select).  Classification on the bits (a
+ * comparison of a NaN would raise "invalid"); each special result computed
+ * by the operation that raises NumPy's flag for it, in every lane (the
+ * others compute 0 + 0, 1 * 1, -1 / 1 or 1 / 1, which raise nothing):
+ *   exp-like, NAME(x) for x > HI (overflow) or x < LO (rounds to 0):
+ *     NaN: x + x; +inf: inf; -inf: 0; finite x > HI: BIG * BIG (inf,
+ *     overflow); finite x < LO: TINY * TINY (0, underflow);
+ *   log-like: NaN: x + x; +-0: -1 / 0 (-inf, divide-by-zero); x < 0 and
+ *     -inf: 0 / 0 (NaN, invalid); +inf: inf. */
+#define CW_VM_EXP_SPECIAL(NAME, T, U, AS, FROM, SEL, HI, LO, BIG, TINY)        \
+    static CW_VM_INLINE T NAME(T x, uint64_t *s)                              \
+    {                                                                         \
+        const U sign = (U)1 << (sizeof(T) * 8 - 1), inf = AS((T)HUGE_VAL);    \
+        const U ux = AS(x), ax = ux & ~sign;                                  \
+        const uint64_t nan = ax > inf, neg = (ux & sign) != 0;               \
+        const uint64_t big = !neg & !nan & (ax > AS((T)(HI))), small = neg & !nan & (ax > AS((T)-(LO))); \
+        const T a = SEL(big, SEL(ax == inf, x, (T)(BIG)), (T)1);              \
+        const T b = SEL(small, SEL(ax == inf, (T)0, (T)(TINY)), (T)1);        \
+        const T xn = SEL(nan, x, (T)0);                                       \
+        *s = nan | big | small;                                               \
+        return SEL(nan, xn + xn, SEL(big, a * a, b * b));                     \
+    }
+#define CW_VM_LOG_SPECIAL(NAME, T, U, AS, FROM, SEL)                          \
+    static CW_VM_INLINE T NAME(T x, uint64_t *s)                              \
+    {                                                                         \
+        const U sign = (U)1 << (sizeof(T) * 8 - 1), inf = AS((T)HUGE_VAL);    \
+        const U ux = AS(x), ax = ux & ~sign;                                  \
+        const uint64_t nan = ax > inf, zero = ax == 0, pinf = ux == inf;      \
+        const uint64_t neg = ((ux & sign) != 0) & !zero & !nan;               \
+        const T z = SEL(zero, (T)0, (T)1), q = SEL(neg, (T)0, (T)1), xn = SEL(nan, x, (T)0); \
+        *s = nan | zero | neg | pinf;                                         \
+        return SEL(nan, xn + xn, SEL(zero, (T)-1 / z, SEL(neg, q / q, x)));   \
+    }
+
 #define CW_VM_BLOCK 256
 
 /* One loop of element function FAST (double FAST(double, uint64_t *bad,
@@ -135,37 +217,49 @@ static CW_VM_INLINE uint64_t cw_vm_hard(double h, double l)
  * inputs).  No `omp simd` on the loop: GCC vectorises it by itself, and
  * the pragma made it keep the per-lane `bad` in memory (AVX-512, 4M
  * float64: exp 2.4 -> 1.8 ns, log 3.0-3.6 -> 2.3 ns an element, the
- * buffer's copy gone too); in a block where a lane set bad
- * (about 1 block in 500 on random inputs), the lanes are re-evaluated one
- * by one -- the same operations, so the same bad lanes -- and those go
- * through EXACT. */
-#define CW_VM_LOOP(FN, FAST, EXACT, ATTR, FMA)                                \
-    ATTR static void FN(ptrdiff_t n, const double *x, double *z)              \
+ * buffer's copy gone too); the lanes that set bad (about 1 block in 500
+ * has one, on random inputs; every special input is one) are kept in
+ * bad[].  A block with one goes through SPECIAL (T SPECIAL(T x, uint64_t
+ * *is_special)), vectorised too: the results of the inputs whose result
+ * is fixed -- NaN, +-inf, certain overflow or underflow, 0 and negatives
+ * for log -- each computed by the IEEE operation that raises NumPy's flag
+ * for it (2^1023 * 2^1023 for an overflow, 0/0 for invalid, ...), so a
+ * block of specials costs two vector passes, not a scalar call each
+ * (log of half zeros: 13.9 -> ? ms per 1M); the other bad lanes go
+ * through EXACT one by one. */
+#define CW_VM_LOOP(FN, T, FAST, SPECIAL, EXACT, ATTR, FMA)                    \
+    ATTR static void FN(ptrdiff_t n, const T *x, T *z)                        \
     {                                                                         \
-        double buf[CW_VM_BLOCK];                                              \
+        T buf[CW_VM_BLOCK];                                                   \
         /* straight into z unless it overlaps x (the fix-up rereads x) */    \
         const int direct = z + n <= x || x + n <= z;                          \
         for (ptrdiff_t i = 0; i < n; i += CW_VM_BLOCK) {                      \
             const int m = n - i < CW_VM_BLOCK ? (int)(n - i) : CW_VM_BLOCK;   \
-            const double *xi = x + i;                                         \
-            double *zi = direct ? z + i : buf;                                \
-            uint64_t any = 0;                                                 \
+            const T *xi = x + i;                                              \
+            T *zi = direct ? z + i : buf;                                     \
+            uint64_t any = 0, bad[CW_VM_BLOCK];                               \
             for (int j = 0; j < m; j++) {                                     \
                 uint64_t bj;                                                  \
                 zi[j] = FAST(xi[j], &bj, FMA);                                \
+                bad[j] = bj;                                                  \
                 any |= bj;                                                    \
             }                                                                 \
-            if (any)                                                          \
+            if (any) {                                                        \
                 for (int j = 0; j < m; j++) {                                 \
-                    uint64_t bj;                                              \
-                    (void)FAST(xi[j], &bj, FMA);                              \
-                    if (bj) {                                                 \
+                    uint64_t sj;                                              \
+                    const T r = SPECIAL(xi[j], &sj);                          \
+                    zi[j] = sj ? r : zi[j];                                   \
+                    bad[j] &= sj ^ 1;                                         \
+                }                                                             \
+                for (int j = 0; j < m; j++) {                                 \
+                    if (bad[j]) {                                             \
                         zi[j] = EXACT(xi[j]);                                 \
                         __atomic_fetch_add(&cw_vm_exact_calls, 1, __ATOMIC_RELAXED); \
                     }                                                         \
                 }                                                             \
+            }                                                                 \
             if (!direct)                                                      \
-                memcpy(z + i, buf, (size_t)m * sizeof(double));               \
+                memcpy(z + i, buf, (size_t)m * sizeof(T));                    \
         }                                                                     \
     }
 
@@ -174,19 +268,21 @@ static CW_VM_INLINE uint64_t cw_vm_hard(double h, double l)
  * table look-ups are gathers (tuning changes no result) */
 #define CW_VM_AVX2 __attribute__((target("avx2,fma,tune=haswell")))
 #define CW_VM_AVX512 __attribute__((target("avx512f,fma,tune=skylake-avx512,prefer-vector-width=512")))
-#define CW_VM_LOOPS(NAME, FAST, EXACT)                                        \
-    CW_VM_LOOP(NAME##_base, FAST, EXACT, , 0)                                 \
-    CW_VM_LOOP(NAME##_avx2, FAST, EXACT, CW_VM_AVX2, 1)                       \
-    CW_VM_LOOP(NAME##_avx512, FAST, EXACT, CW_VM_AVX512, 1)                   \
-    void NAME(ptrdiff_t n, const double *x, double *z)                        \
+#define CW_VM_LOOPS_T(NAME, T, FAST, SPECIAL, EXACT)                          \
+    CW_VM_LOOP(NAME##_base, T, FAST, SPECIAL, EXACT, , 0)                     \
+    CW_VM_LOOP(NAME##_avx2, T, FAST, SPECIAL, EXACT, CW_VM_AVX2, 1)           \
+    CW_VM_LOOP(NAME##_avx512, T, FAST, SPECIAL, EXACT, CW_VM_AVX512, 1)       \
+    void NAME(ptrdiff_t n, const T *x, T *z)                                  \
     {                                                                         \
-        static const cw_vm_loop L[3] = { NAME##_base, NAME##_avx2, NAME##_avx512 }; \
+        static void (*const L[3])(ptrdiff_t, const T *, T *) = { NAME##_base, NAME##_avx2, NAME##_avx512 }; \
         L[cw_vm_level()](n, x, z);                                            \
     }
 #else
-#define CW_VM_LOOPS(NAME, FAST, EXACT)                                        \
-    CW_VM_LOOP(NAME##_base, FAST, EXACT, , 0)                                 \
-    void NAME(ptrdiff_t n, const double *x, double *z) { NAME##_base(n, x, z); }
+#define CW_VM_LOOPS_T(NAME, T, FAST, SPECIAL, EXACT)                          \
+    CW_VM_LOOP(NAME##_base, T, FAST, SPECIAL, EXACT, , 0)                     \
+    void NAME(ptrdiff_t n, const T *x, T *z) { NAME##_base(n, x, z); }
 #endif
+/* float64 loops (exp.c, log.c); float32 ones are CW_VM_LOOPS_T(..., float, ...) */
+#define CW_VM_LOOPS(NAME, FAST, SPECIAL, EXACT) CW_VM_LOOPS_T(NAME, double, FAST, SPECIAL, EXACT)
 
 #endif
