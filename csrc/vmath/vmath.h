@@ -225,7 +225,7 @@ static CW_VM_INLINE float cw_self(uint32_t c, float a, float b)
  * for log -- each computed by the IEEE operation that raises NumPy's flag
  * for it (2^1023 * 2^1023 for an overflow, 0/0 for invalid, ...), so a
  * block of specials costs two vector passes, not a scalar call each
- * (log of half zeros: 13.9 -> ? ms per 1M); the other bad lanes go
+ * (1M float64, half special: log 13.9 -> 4.3 ms); the other bad lanes go
  * through EXACT one by one. */
 #define CW_VM_LOOP(FN, T, FAST, SPECIAL, EXACT, ATTR, FMA)                    \
     ATTR static void FN(ptrdiff_t n, const T *x, T *z)                        \
