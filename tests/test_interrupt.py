@@ -13,7 +13,7 @@ import textwrap
 from hardening_util import child_env
 
 SCRIPT = textwrap.dedent('''
-    import faulthandler, os, random, signal, subprocess, time
+    import faulthandler, os, random, signal, threading, time
     import numpy as np, corewise as cw
     from corewise._lib import lib
 
@@ -31,12 +31,18 @@ SCRIPT = textwrap.dedent('''
     wants = [np.sqrt(x), 2.0 * np.sqrt(x)]
     views = [lambda a: a, lambda a: a[::-1]]   # contiguous and strided kernels
 
-    # Ctrl-C comes from outside, as from a terminal: a separate process sends
-    # SIGINT after a random delay.  Nearly all of the loop's time is inside
+    # Ctrl-C comes as from a terminal: SIGINT to the process after a random
+    # delay.  Nearly all of the loop's time is inside
     # kernels; a round counts when the signal came during one: the thread
     # budget's peak, reset before each call, is nonzero once that call's team
     # formed.  Other rounds are run again, up to 40 times.
     pid, rng = os.getpid(), random.Random(1)
+
+    def send_sigint(delay, sent):
+        time.sleep(delay)
+        sent.set()
+        os.kill(pid, signal.SIGINT)
+
     rounds = attempts = 0
     while rounds < 4:
         attempts += 1
@@ -45,22 +51,29 @@ SCRIPT = textwrap.dedent('''
         k = rounds % 2
         xs = [views[k](a) for a in ins]
         current = np.empty_like(xs[0])
-        sender = subprocess.Popen(
-            ["sh", "-c", f"sleep {rng.uniform(0.05, 0.3):.3f}; kill -INT {pid}"])
+        # (a thread that sleeps, then kill()s the process: a process-directed
+        # SIGINT like a terminal's.  It was a `sh -c "sleep; kill"` child,
+        # polled in the loop below, until a KeyboardInterrupt that landed
+        # inside Popen.poll() -- between its lock's acquire and release --
+        # left the lock held, and sender.wait() hung (PyPy CI, 2026-12-03).
+        # Event.is_set() takes no lock.)
+        sent = threading.Event()
+        sender = threading.Thread(target=send_sigint, args=(rng.uniform(0.05, 0.3), sent))
+        sender.start()
         j, after = -1, 0
         try:
             with cw.threads(2):
                 while True:
                     # the signal comes back as KeyboardInterrupt at once:
                     # at most the call it interrupted completes
-                    after += sender.poll() is not None
+                    after += sent.is_set()
                     assert after < 3, "SIGINT sent, but no KeyboardInterrupt came"
                     j += 1
                     lib.cw_threads_peak(1)
                     cw.sqrt(xs[j % 2], out=current)
         except KeyboardInterrupt:
             pass
-        sender.wait()
+        sender.join()
         if j >= 0 and lib.cw_threads_peak(0) > 0:
             # the call that was running when the signal came completed
             assert np.array_equal(current, views[k](wants[j % 2])), "out= is incomplete"
