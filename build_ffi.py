@@ -77,7 +77,7 @@ ffibuilder.set_source(
     sources=[f"{CSRC}/kernels.c", f"{CSRC}/runtime.c", f"{CSRC}/adapt.c", f"{CSRC}/reduce.c", f"{CSRC}/vtanhf.c",
              f"{CSRC}/patch.c", f"{CSRC}/interp.c", f"{CSRC}/complex.c",
              f"{CSRC}/scan.c",
-             *(f"{CSRC}/vmath/{n}.c" for n in ("vmath", "mp", "exp", "log", "expf", "logf"))],
+             *(f"{CSRC}/vmath/{n}.c" for n in ("vmath", "mp", "exp", "log", "expf", "logf", "trig"))],
     include_dirs=[CSRC],
     depends=[f"{CSRC}/{n}" for n in ("corewise.h", "cw_internal.h", "cw_iter.h", "cw_scalar.h", "cw_natives.h", "cw_tanhf.h", "cw_rtree.h",
                                      "cw_eval.h", "cw_loops.h", "cw_complex.h", "ops.def", "reduce.c", "vmath/vmath.h", "vmath/tables.h")],

@@ -303,7 +303,7 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
     static int cw_kv_##NAME##_##SUF(ptrdiff_t n, const char *x, const char *y, char *z) \
     {                                                                         \
         if (!cw_vm_own_on())                                                  \
-            return cw_k_##NAME##_##SUF(n, x, y, z);                           \
+            return CW_VM_MVEC_##NAME(cw_k_##NAME##_##SUF(n, x, y, z), SUF, T); \
         VM(n, (const T *)x, (T *)z);                                          \
         return CW_K_FLAGS_EXACT;                                              \
     }                                                                         \
@@ -322,10 +322,31 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
             VM(k, a, r);                                                      \
         }                                                                     \
     }
+/* the libmvec branch: the loop's status; sin and cos then get their huge
+ * lanes from csrc/vmath/trig.c (libmvec's reduction is off by up to 1.4e5
+ * ULP there; the inputs never alias z where a flag pass follows, call()) */
+#define CW_VM_MVEC_exp(R, SUF, T) (R)
+#define CW_VM_MVEC_exp2(R, SUF, T) (R)
+#define CW_VM_MVEC_log(R, SUF, T) (R)
+#define CW_VM_MVEC_log2(R, SUF, T) (R)
+#define CW_VM_MVEC_log10(R, SUF, T) (R)
+#define CW_VM_MVEC_sin(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 0)
+#define CW_VM_MVEC_cos(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 1)
+static int cw_mvec_trig_f64(int r, ptrdiff_t n, const char *x, char *z, int cosine)
+{
+    cw_vm_trig_huge(n, (const double *)x, (double *)z, cosine);
+    return r;
+}
+static int cw_mvec_trig_f32(int r, ptrdiff_t n, const char *x, char *z, int cosine)
+{
+    cw_vm_trig_hugef(n, (const float *)x, (float *)z, cosine);
+    return r;
+}
 #define CW_VM_OWN(NAME)                                                       \
     CW_VM_OWN_T(NAME, f64, double, cw_vm_##NAME)                              \
     CW_VM_OWN_T(NAME, f32, float, cw_vm_##NAME##f)
 CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
+CW_VM_OWN(sin) CW_VM_OWN(cos)
 #define CW_OWN_exp_f64 ~, cw_kv_exp_f64,
 #define CW_OWN_exp2_f64 ~, cw_kv_exp2_f64,
 #define CW_OWN_log_f64 ~, cw_kv_log_f64,
@@ -336,6 +357,10 @@ CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 #define CW_OWN_log_f32 ~, cw_kv_log_f32,
 #define CW_OWN_log2_f32 ~, cw_kv_log2_f32,
 #define CW_OWN_log10_f32 ~, cw_kv_log10_f32,
+#define CW_OWN_sin_f64 ~, cw_kv_sin_f64,
+#define CW_OWN_sin_f32 ~, cw_kv_sin_f32,
+#define CW_OWN_cos_f64 ~, cw_kv_cos_f64,
+#define CW_OWN_cos_f32 ~, cw_kv_cos_f32,
 #define CW_VCHK_exp_f64 ~, 1 ? cw_cv_exp_f64 :,
 #define CW_VCHK_exp2_f64 ~, 1 ? cw_cv_exp2_f64 :,
 #define CW_VCHK_log_f64 ~, 1 ? cw_cv_log_f64 :,
@@ -346,6 +371,10 @@ CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
 #define CW_VCHK_log_f32 ~, 1 ? cw_cv_log_f32 :,
 #define CW_VCHK_log2_f32 ~, 1 ? cw_cv_log2_f32 :,
 #define CW_VCHK_log10_f32 ~, 1 ? cw_cv_log10_f32 :,
+#define CW_VCHK_sin_f64 ~, 1 ? cw_cv_sin_f64 :,
+#define CW_VCHK_sin_f32 ~, 1 ? cw_cv_sin_f32 :,
+#define CW_VCHK_cos_f64 ~, 1 ? cw_cv_cos_f64 :,
+#define CW_VCHK_cos_f32 ~, 1 ? cw_cv_cos_f32 :,
 /* hypot: the vector loops are corewise's (glibc's arithmetic, cw_natives.h);
  * the flag pass is libm's own hypot/hypotf, whose flags are NumPy's */
 #define CW_LIBM_CHECK(FN, SUF, T, LIBM)                                       \

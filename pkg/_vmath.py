@@ -1,10 +1,10 @@
-"""Which vector math computes float64 and float32 exp, exp2, log, log2 and log10.
+"""Which vector math computes float64 and float32 exp, exp2, log, log2, log10, sin and cos.
 
 ``"libmvec"`` (the default): glibc's vector math, as every other
 transcendental row -- fast, within 4 ULP, but its bits depend on the CPU's
 ISA.  ``"own"``: corewise's own code (csrc/vmath/): correctly rounded and
-bitwise the same on every ISA and thread count, but today about 2x (float64)
-and 2-4x (float32) slower than libmvec (README, "Accuracy contract").  Chosen by COREWISE_VMATH=own|libmvec
+bitwise the same on every ISA and thread count, but today about 2-3x (float64)
+and 2-8x (float32) slower than libmvec (README, "Accuracy contract").  Chosen by COREWISE_VMATH=own|libmvec
 in the environment at import, or by ``set_vmath``.  Only the element-wise
 functions (``cw.exp`` ...) switch; ``evaluate`` and user kernels compile
 libmvec's.
@@ -21,12 +21,12 @@ if _env and _env not in MODES:
 
 
 def get_vmath():
-    """``"own"`` or ``"libmvec"``: which code computes float64 and float32 exp/exp2/log/log2/log10."""
+    """``"own"`` or ``"libmvec"``: which code computes float64 and float32 exp/exp2/log/log2/log10/sin/cos."""
     return MODES[lib.cw_get_vmath()]
 
 
 def set_vmath(mode):
-    """Switch float64 and float32 exp/exp2/log/log2/log10 to ``"own"`` (correctly rounded,
+    """Switch float64 and float32 exp/exp2/log/log2/log10/sin/cos to ``"own"`` (correctly rounded,
     ISA-independent) or ``"libmvec"``; returns the previous mode.  Process-wide;
     calls running in other threads finish with the mode they started with
     per block."""

@@ -1,5 +1,5 @@
 """corewise's own vector math (csrc/vmath/): float64 exp, exp2, log, log2,
-log10 are correctly rounded, bitwise the same on every ISA path, and raise
+log10, sin, cos are correctly rounded, bitwise the same on every ISA path, and raise
 NumPy's FP flags -- where it is switched on (opt-in: COREWISE_VMATH=own or
 cw.set_vmath("own"); every test here but the switch's own runs with it on).
 
@@ -35,7 +35,10 @@ FUNCS = {  # name: (index of cw_vmath_exact, mpmath reference)
     "log": (2, mpmath.log),
     "log2": (3, lambda t: mpmath.log(t, 2)),
     "log10": (4, mpmath.log10),
+    "sin": (5, mpmath.sin),
+    "cos": (6, mpmath.cos),
 }
+TRIG = ("sin", "cos")
 TINY = mpmath.mpf(2) ** -1022
 SUB = mpmath.mpf(2) ** -1074
 
@@ -48,8 +51,9 @@ def _own_vmath():
 
 
 def correctly_rounded(name, x):
-    """the correctly rounded float64 f(x), from mpmath at 300 bits"""
-    with mpmath.workprec(300):
+    """the correctly rounded float64 f(x), from mpmath at 300 bits (plus
+    the bits of |x|: sin and cos of a huge x need 2/pi to them)"""
+    with mpmath.workprec(300 + int(abs(float(x)) if math.isfinite(x) else 0).bit_length()):
         v = FUNCS[name][1](mpmath.mpf(float(x)))
         if abs(v) < TINY:   # subnormal: round at 2^-1074 once (float() would round twice)
             return float(mpmath.nint(v / SUB)) * 2.0 ** -1074
@@ -59,7 +63,12 @@ def correctly_rounded(name, x):
 def domain(name, n, seed):
     """random inputs over the function's whole domain and its hard regions"""
     rng = np.random.default_rng(seed)
-    if name in ("exp", "exp2"):
+    if name in TRIG:
+        parts = [rng.uniform(-10, 10, n), rng.uniform(-2 ** 19, 2 ** 19, n // 4),
+                 rng.uniform(-1, 1, n // 4) * 2.0 ** rng.integers(-40, -1, n // 4),
+                 np.pi / 2 * rng.integers(-10 ** 5, 10 ** 5, n // 8),   # near multiples of pi/2
+                 np.exp2(rng.uniform(-30, 1024, n // 4)) * rng.choice([-1, 1], n // 4)]
+    elif name in ("exp", "exp2"):
         hi = 709.7 if name == "exp" else 1023.9
         lo = -745.1 if name == "exp" else -1074.9
         parts = [rng.uniform(lo, hi, n), rng.uniform(-1, 1, n // 4),
@@ -71,7 +80,7 @@ def domain(name, n, seed):
                  1 + rng.uniform(-1, 1, n // 4) * 2.0 ** rng.integers(-52, -9, n // 4),
                  10.0 ** rng.integers(-20, 22, n // 8), 2.0 ** rng.integers(-1074, 1024, n // 8)]
     x = np.concatenate(parts)
-    return x[np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2")))]
+    return x[np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2") + TRIG))]
 
 
 def check_exact(name, x, got, reference=None):
@@ -100,7 +109,7 @@ def test_exact_path_correctly_rounded(name):
         check_exact(name, x, np.array([lib.cw_vmath_exact(fn, float(v)) for v in x]))
 
 
-@pytest.mark.parametrize("name", ["log", "exp2"])
+@pytest.mark.parametrize("name", ["log", "exp2", "sin", "cos"])
 def test_hard_cases(name):
     x = np.load(HERE / "data" / "hard-cases" / f"{name}.npy")
     assert len(x) >= 1000
@@ -113,7 +122,7 @@ def test_fast_path_rarely_fails_its_rounding_test(name):
     """ordinary inputs take the exact (slow) path about once in 10^5: a fast
     path whose tail is not normalised fails the test on a fifth of them"""
     rng = np.random.default_rng(9)
-    x = rng.uniform(-700, 700, 200000) if name.startswith("exp") else \
+    x = rng.uniform(-700, 700, 200000) if name.startswith("exp") or name in TRIG else \
         np.exp(rng.uniform(-700, 700, 200000))
     before = lib.cw_vmath_exact_calls()
     getattr(cw, name)(x)
@@ -141,7 +150,7 @@ def test_numpy_validation_csv(name):
     finite = np.isfinite(expected) & (expected != 0)
     ulp = np.abs(got[finite] - expected[finite]) / np.spacing(np.abs(expected[finite]))
     assert (ulp <= 1).all() and same_special[~finite].all()
-    fin = np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2")))
+    fin = np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2") + TRIG))
     check_exact(name, x[fin], got[fin])
 
 
@@ -200,8 +209,8 @@ x = np.concatenate([rng.uniform(-760, 760, 20011), rng.uniform(-1100, 1100, 3001
                     [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -1.0]])
 out = {"isa": ffi.string(lib.cw_vmath_isa()).decode(), "cpu": lib.cw_vmath_cpu_isa()}
 with np.errstate(all="ignore"):
-    for name in ("exp", "exp2", "log", "log2", "log10", "exp_f32", "exp2_f32", "log_f32",
-                 "log2_f32", "log10_f32"):
+    for name in ("exp", "exp2", "log", "log2", "log10", "sin", "cos", "exp_f32", "exp2_f32",
+                 "log_f32", "log2_f32", "log10_f32", "sin_f32", "cos_f32"):
         f = getattr(cw, name.split("_")[0])
         if name.endswith("_f32"):
             x = x.astype(np.float32)
@@ -274,3 +283,31 @@ def test_switch_own_and_libmvec():
     r = subprocess.run([sys.executable, "-c", "import corewise"], capture_output=True, text=True,
                        env=dict(env, COREWISE_VMATH="fast"), timeout=120)
     assert r.returncode != 0 and "COREWISE_VMATH must be 'own' or 'libmvec'" in r.stderr
+
+
+@pytest.mark.parametrize("name", TRIG)
+def test_default_trig_huge_arguments(name):
+    """the default (libmvec) sin and cos keep the 4-ULP contract on the hard
+    cases: their lanes with |x| >= 2^19, where glibc's reduction (hence
+    libmvec's and NumPy's) is off by up to 1.4e5 ULP, are corewise's own,
+    correctly rounded; the others within 4 ULP; float32 too, in place too"""
+    x = np.load(HERE / "data" / "hard-cases" / f"{name}.npy")
+    huge = np.abs(x) >= 2.0 ** 19
+    assert huge.sum() > 40 and (~huge).sum() > 1000
+    prev = cw.set_vmath("libmvec")
+    try:
+        with np.errstate(all="ignore"):
+            got = getattr(cw, name)(x)
+            inplace = x.copy()
+            getattr(cw, name)(inplace, out=inplace)
+            xf = x[huge][:300].astype(np.float32)
+            xf = xf[np.isfinite(xf)]
+            gotf = getattr(cw, name)(xf)
+    finally:
+        cw.set_vmath(prev)
+    assert np.array_equal(got, inplace)
+    check_exact(name, x[huge], got[huge])
+    want = np.array([correctly_rounded(name, v) for v in x[~huge]])
+    assert (np.abs(got[~huge] - want) <= 4 * np.spacing(np.abs(want))).all()
+    import test_vmathf
+    test_vmathf.check_exact(name, xf, gotf)

@@ -1,5 +1,5 @@
-"""corewise's own float32 vector math (csrc/vmath/expf.c, logf.c): exp, exp2,
-log, log2, log10 of float32 correctly rounded, with NumPy's special values
+"""corewise's own float32 vector math (csrc/vmath/expf.c, logf.c, trig.c):
+exp, exp2, log, log2, log10, sin, cos of float32 correctly rounded, with NumPy's special values
 and FP flags -- where the own vector math is switched on (opt-in:
 COREWISE_VMATH=own or cw.set_vmath("own")).  The ISA levels are compared
 bit for bit with the float64 ones (tests/test_vmath.py); all 2^32 inputs
@@ -36,6 +36,8 @@ FUNCS = {  # name: (index of cw_vmath_exact_f32, mpmath reference)
     "log": (2, mpmath.log),
     "log2": (3, lambda t: mpmath.log(t, 2)),
     "log10": (4, mpmath.log10),
+    "sin": (5, mpmath.sin),
+    "cos": (6, mpmath.cos),
 }
 
 
@@ -50,7 +52,7 @@ def correctly_rounded(name, x):
     """the float32 nearest to f(x) (ties to even), f from mpmath at 120
     bits: the nearest of the float32 candidates around float(f(x)), with the
     exact midpoint decided by the even significand"""
-    with mpmath.workprec(120):
+    with mpmath.workprec(120 + (128 if name in test_vmath.TRIG else 0)):   # 2/pi to |x|'s bits
         v = FUNCS[name][1](mpmath.mpf(float(x)))
         c = np.float32(float(v))
         cands = {c, np.nextafter(c, np.float32(np.inf)), np.nextafter(c, np.float32(-np.inf))}
@@ -62,7 +64,11 @@ def correctly_rounded(name, x):
 
 def domain(name, n, seed):
     rng = np.random.default_rng(seed)
-    if name in ("exp", "exp2"):
+    if name in test_vmath.TRIG:
+        parts = [rng.uniform(-10, 10, n), rng.uniform(-2 ** 19, 2 ** 19, n // 4),
+                 rng.uniform(-1, 1, n // 4) * 2.0 ** rng.integers(-40, -1, n // 4),
+                 np.exp2(rng.uniform(-30, 128, n // 4)) * rng.choice([-1, 1], n // 4)]
+    elif name in ("exp", "exp2"):
         lo, hi = (-103.9, 88.72) if name == "exp" else (-149.9, 127.99)
         parts = [rng.uniform(lo, hi, n), rng.uniform(-1, 1, n // 4),
                  rng.uniform(lo, lo + 20, n // 4),                  # subnormal results
@@ -72,7 +78,7 @@ def domain(name, n, seed):
                  1 + rng.uniform(-2 ** -8, 2 ** -8, n // 4),        # near 1
                  10.0 ** rng.integers(-30, 30, n // 8), 2.0 ** rng.integers(-149, 128, n // 8)]
     x = np.concatenate(parts).astype(np.float32)
-    return x[np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2")))]
+    return x[np.isfinite(x) & ((x > 0) | (name in ("exp", "exp2") + test_vmath.TRIG))]
 
 
 def check_exact(name, x, got):
@@ -115,9 +121,13 @@ SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1e-30, 1e-45, 1e-40, 1.17
 # corewise's is IEEE's, on every CPU: exp of a subnormal is 1, not tiny (NumPy
 # raises underflow); 2^-140 and 2^-149 are exact subnormals (underflow is
 # only for an inexact tiny result; NumPy raises it); 2^-150 is a tie that
-# rounds to 0, inexact and tiny (NumPy raises nothing)
+# rounds to 0, inexact and tiny (NumPy raises nothing); sin of a tiny normal
+# float is that float and cos of any tiny one 1, neither tiny (NumPy's loops
+# raise underflow, from the x^3 and x^2 they compute)
 IEEE_NOT_NUMPY = {("exp", 1e-45): [], ("exp", 1e-40): [], ("exp2", -140.0): [],
-                  ("exp2", -149.0): [], ("exp2", -150.0): ["underflow"]}
+                  ("exp2", -149.0): [], ("exp2", -150.0): ["underflow"],
+                  **{("sin", x): [] for x in (-1e-30, 1e-30, 1.1754944e-38)},
+                  **{("cos", x): [] for x in (-1e-30, 1e-30, 1e-45, 1e-40, 1.1754944e-38)}}
 
 
 def _flags(f, x):
@@ -159,5 +169,5 @@ def test_exhaustive_tool_sample(tmp_path):
     r = subprocess.run([str(exe), "all", "4096"], capture_output=True, text=True, timeout=600,
                        env=env)
     lines = [ln for ln in r.stdout.splitlines() if "float32" in ln]
-    assert r.returncode == 0 and len(lines) == 5, r.stdout + r.stderr
+    assert r.returncode == 0 and len(lines) == len(FUNCS), r.stdout + r.stderr
     assert all(": 0 / 0 / 0 differ" in ln for ln in lines), r.stdout

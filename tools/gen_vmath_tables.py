@@ -11,7 +11,12 @@ vector math (csrc/vmath/), with mpmath at 400 bits:
   head, a multiple of 2^-42 (e*ln2's head plus it is exact), and a tail;
 * the fixed-point constants of the exact path (mp.c): ln 2, 1/ln 2, 1/ln 10
   as 320-bit numbers (64 integer bits, 256 fraction bits), 5 limbs, the
-  integer part first.
+  integer part first;
+* trigonometric (trig.c): cw_trig_{s,c}_{hi,lo}[j + TRIG_J] = sin(j/256), cos(j/256)
+  as double-doubles, j = -TRIG_J..TRIG_J; pi/2 in four parts (P1, P2 of 32 significant
+  bits: k * P1, k * P2 exact for |k| < 2^21; P3, P4 the rest) and 2/pi; for the exact
+  path pi/2 as a 320-bit number and 2/pi to 1408 bits (floor(2/pi * 2^1408) as 22 words,
+  the most significant first) for its Payne-Hanek reduction.
 """
 import struct
 import mpmath
@@ -45,6 +50,50 @@ def table(out, name, vals):
 LOG_OFF = 0x3FE6A00000000000
 LOG_BITS = 10
 EXP_BITS = 9
+
+
+TRIG_J = 201  # round(pi/4 * 256)
+TRIG_WORDS = 22
+
+
+def trunc_bits(v, bits):
+    """v (> 0) truncated to `bits` significant bits, as a double"""
+    e = int(mpmath.floor(mpmath.log(v, 2)))
+    return float(mpmath.floor(v * mpmath.mpf(2) ** (bits - 1 - e)) / mpmath.mpf(2) ** (bits - 1 - e))
+
+
+def trig(out):
+    out.append("")
+    out.append(f"#define CW_TRIG_J {TRIG_J}")
+    out.append("/* sin(j/256), cos(j/256), double-double, j = -CW_TRIG_J..CW_TRIG_J */")
+    rows = [(dd(mpmath.sin(mpmath.mpf(j) / 256)), dd(mpmath.cos(mpmath.mpf(j) / 256)))
+            for j in range(-TRIG_J, TRIG_J + 1)]
+    table(out, "cw_trig_s_hi", [r[0][0] for r in rows])
+    table(out, "cw_trig_s_lo", [r[0][1] for r in rows])
+    table(out, "cw_trig_c_hi", [r[1][0] for r in rows])
+    table(out, "cw_trig_c_lo", [r[1][1] for r in rows])
+    pio2 = mpmath.pi / 2
+    p1 = trunc_bits(pio2, 32)
+    p2 = trunc_bits(pio2 - p1, 32)
+    p3 = float(pio2 - p1 - p2)
+    p4 = float(pio2 - p1 - p2 - p3)
+    for i, v in enumerate((p1, p2, p3, p4), 1):
+        out.append(f"#define CW_PIO2_{i} {v.hex()}")
+    out.append(f"#define CW_INV_PIO2 {float(2 / mpmath.pi).hex()}")
+    hi, lo = dd(pio2)
+    out.append(f"#define CW_DD_PIO2_HI {hi.hex()}")
+    out.append(f"#define CW_DD_PIO2_LO {lo.hex()}")
+    ls = ", ".join(f"0x{x:016x}u" for x in limbs(pio2))
+    out.append(f"#define CW_MP_PIO2 {{ {{ {ls} }} }}")
+    with mpmath.workprec(64 * TRIG_WORDS + 200):
+        n = int(mpmath.floor(2 / mpmath.pi * mpmath.mpf(2) ** (64 * TRIG_WORDS)))
+    words = [(n >> (64 * (TRIG_WORDS - 1 - i))) & (2**64 - 1) for i in range(TRIG_WORDS)]
+    out.append(f"#define CW_TWO_OVER_PI_WORDS {TRIG_WORDS}")
+    out.append("/* floor(2/pi * 2^(64 * CW_TWO_OVER_PI_WORDS)), the most significant word first */")
+    out.append(f"static const uint64_t cw_two_over_pi[{TRIG_WORDS}] = {{")
+    for i in range(0, TRIG_WORDS, 4):
+        out.append("    " + " ".join(f"0x{w:016x}u," for w in words[i:i + 4]))
+    out.append("};")
 
 
 def main():
@@ -103,6 +152,7 @@ def main():
     out.append(f"#define CW_LN2_HI42 {hi.hex()}")
     out.append(f"#define CW_LN2_LO42 {lo.hex()}")
     out.append(f"#define CW_INVLN2_N {float((1 << EXP_BITS) / mpmath.log(2)).hex()}")
+    trig(out)
     out.append("")
     out.append("#endif")
     print("\n".join(out))

@@ -1,5 +1,6 @@
 /* The exact (slow, scalar) path of corewise's vector math: exp, exp2, log,
- * log2 and log10 of one double in 320-bit fixed point, correctly rounded.
+ * log2, log10, sin and cos of one double in 320-bit fixed point, correctly
+ * rounded (sin and cos: the section at the end).
  *
  * Role: the vector loops (exp.c, log.c) evaluate each element in
  * double-double with a relative error below 2^-68 and apply a rounding test
@@ -411,3 +412,92 @@ double cw_vm_log10_exact(double x) { return log10_exact(x, 0); }
 float cw_vm_logf_exact(float x) { return (float)log_exact(x, 1); }
 float cw_vm_log2f_exact(float x) { return (float)log2_exact(x, 1); }
 float cw_vm_log10f_exact(float x) { return (float)log10_exact(x, 1); }
+
+/* ---- sin and cos (trig.c's exact path) ----------------------------------
+ * Payne-Hanek reduction: x = M 2^E (M the 53-bit integer significand),
+ * x * 2/pi = M T 2^(E - L) with T = floor(2/pi 2^L), L = 64 * 22 = 1408
+ * (tables.h): the product M T in integers, of which the 320 bits from
+ * weight 2^63 down to 2^-256 are taken as a fixed-point number y -- the
+ * bits above are a multiple of 4 (no effect on the quadrant), those below
+ * an error under 2^-256, and T's truncation one under 2^(53 + E - L) <=
+ * 2^-384 for any double.  k = round(y), f = y - k in [-1/2, 1/2], r = f pi/2
+ * (|r| <= pi/4, absolute error below 2^-254, relative 2^-190 even for the
+ * closest double to a multiple of pi/2, |r| ~ 2^-61), then the Taylor
+ * series of sin r or cos r to 2^-256 (at most about 30 terms) and the
+ * quadrant q = k (+1 for cos): +-sin r or +-cos r.  No sin or cos of a
+ * nonzero double is exactly representable or a midpoint (Lindemann), so
+ * the one final rounding is correct. */
+static mp mp_sin_cos(mp r, int cosine)
+{
+    /* r >= 0 */
+    mp r2 = mp_mul(r, r), term = cosine ? mp_int(1) : r, sum = term;
+    for (uint64_t n = cosine ? 1 : 2; n < 80; n += 2) {
+        term = mp_div_u64(mp_mul(term, r2), n * (n + 1));
+        if (mp_iszero(term))
+            break;
+        sum = ((n >> 1) & 1) == (uint64_t)(cosine ? 0 : 1) ? mp_sub(sum, term) : mp_add(sum, term);
+    }
+    return sum;
+}
+
+/* sin (cosine = 0) or cos (1), rounded to double or float */
+static double trig_exact(double x, int cosine, int f32)
+{
+    if (isnan(x))
+        return x + x;
+    if (isinf(x)) {
+        raise_invalid();
+        return NAN;
+    }
+    double ax = fabs(x);
+    if (ax < 0x1p-27) {             /* sin x rounds to x, cos x to 1 */
+        if (cosine)
+            return 1.0;
+        if (x != 0 && ax < (f32 ? 0x1p-126 : 0x1p-1022))
+            raise_underflow();
+        return x;
+    }
+    uint64_t b;
+    memcpy(&b, &x, 8);
+    int be = (int)((b >> 52) & 0x7ff);  /* >= 1: x is normal here */
+    uint64_t M = (b & 0xfffffffffffffull) | (1ull << 52);
+    int E = be - 1075;
+    enum { NW = CW_TWO_OVER_PI_WORDS };
+    /* P = M T, little-endian words */
+    uint64_t P[NW + 1];
+    u128 c = 0;
+    for (int i = 0; i < NW; i++) {
+        c += (u128)M * cw_two_over_pi[NW - 1 - i];
+        P[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    P[NW] = (uint64_t)c;
+    /* y's bit i (i = 0..319, weight 2^(i - 256)) is P's bit i + sh */
+    const int sh = 64 * NW - E - 256;   /* 181 .. 1230 for the inputs here */
+    mp y;
+    for (int limb = 0; limb < 5; limb++) {   /* little-endian limb of y */
+        int pos = sh + 64 * limb, wi = pos / 64, bi = pos % 64;
+        uint64_t lo = wi <= NW ? P[wi] : 0, hi = wi + 1 <= NW ? P[wi + 1] : 0;
+        y.w[4 - limb] = bi ? (lo >> bi) | (hi << (64 - bi)) : lo;
+    }
+    /* k = round(y) (its low two bits), f = y - k */
+    uint64_t k = y.w[0] + (y.w[1] >> 63);
+    y.w[0] = 0;
+    if (y.w[1] >> 63)
+        y = mp_sub(y, mp_int(1));
+    int negr = mp_isneg(y);
+    static const mp MP_PIO2 = CW_MP_PIO2;
+    mp r = mp_mul(negr ? mp_neg(y) : y, MP_PIO2);
+    uint64_t q = k + (uint64_t)cosine;
+    mp v = mp_sin_cos(r, (int)(q & 1));
+    /* sign: sin r's sign is r's; q's bit 1; sin(-x) = -sin x */
+    int neg = ((q >> 1) & 1) ^ (!(q & 1) && negr) ^ (!cosine && (b >> 63));
+    if (mp_iszero(v))               /* cannot happen (|r| > 2^-62); safety */
+        return neg ? -0.0 : 0.0;
+    return mp_fmt(neg ? mp_neg(v) : v, 0, f32);
+}
+
+double cw_vm_sin_exact(double x) { return trig_exact(x, 0, 0); }
+double cw_vm_cos_exact(double x) { return trig_exact(x, 1, 0); }
+float cw_vm_sinf_exact(float x) { return (float)trig_exact(x, 0, 1); }
+float cw_vm_cosf_exact(float x) { return (float)trig_exact(x, 1, 1); }

@@ -74,16 +74,18 @@ int cw_vmath_cpu_isa(void) { return cpu_level(); }
 
 double cw_vmath_exact(int fn, double x)
 {
-    static double (*const f[5])(double) = { cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact,
-                                            cw_vm_log2_exact, cw_vm_log10_exact };
-    return fn >= 0 && fn < 5 ? f[fn](x) : x;
+    static double (*const f[7])(double) = { cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact,
+                                            cw_vm_log2_exact, cw_vm_log10_exact, cw_vm_sin_exact,
+                                            cw_vm_cos_exact };
+    return fn >= 0 && fn < 7 ? f[fn](x) : x;
 }
 
 float cw_vmath_exact_f32(int fn, float x)
 {
-    static float (*const f[5])(float) = { cw_vm_expf_exact, cw_vm_exp2f_exact, cw_vm_logf_exact,
-                                          cw_vm_log2f_exact, cw_vm_log10f_exact };
-    return fn >= 0 && fn < 5 ? f[fn](x) : x;
+    static float (*const f[7])(float) = { cw_vm_expf_exact, cw_vm_exp2f_exact, cw_vm_logf_exact,
+                                          cw_vm_log2f_exact, cw_vm_log10f_exact, cw_vm_sinf_exact,
+                                          cw_vm_cosf_exact };
+    return fn >= 0 && fn < 7 ? f[fn](x) : x;
 }
 
 /* tools/vmath_check.c: switch the level in one process (not thread-safe;

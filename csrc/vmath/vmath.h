@@ -39,6 +39,8 @@ void cw_vm_exp2(ptrdiff_t n, const double *x, double *z);
 void cw_vm_log(ptrdiff_t n, const double *x, double *z);
 void cw_vm_log2(ptrdiff_t n, const double *x, double *z);
 void cw_vm_log10(ptrdiff_t n, const double *x, double *z);
+void cw_vm_sin(ptrdiff_t n, const double *x, double *z);
+void cw_vm_cos(ptrdiff_t n, const double *x, double *z);
 
 /* the exact scalar path (mp.c): correctly rounded, NumPy's FP flags */
 double cw_vm_exp_exact(double x);
@@ -46,6 +48,8 @@ double cw_vm_exp2_exact(double x);
 double cw_vm_log_exact(double x);
 double cw_vm_log2_exact(double x);
 double cw_vm_log10_exact(double x);
+double cw_vm_sin_exact(double x);
+double cw_vm_cos_exact(double x);
 
 /* float32 (expf.c, logf.c): evaluated in double, rounded once to float */
 void cw_vm_expf(ptrdiff_t n, const float *x, float *z);
@@ -53,11 +57,15 @@ void cw_vm_exp2f(ptrdiff_t n, const float *x, float *z);
 void cw_vm_logf(ptrdiff_t n, const float *x, float *z);
 void cw_vm_log2f(ptrdiff_t n, const float *x, float *z);
 void cw_vm_log10f(ptrdiff_t n, const float *x, float *z);
+void cw_vm_sinf(ptrdiff_t n, const float *x, float *z);
+void cw_vm_cosf(ptrdiff_t n, const float *x, float *z);
 float cw_vm_expf_exact(float x);
 float cw_vm_exp2f_exact(float x);
 float cw_vm_logf_exact(float x);
 float cw_vm_log2f_exact(float x);
 float cw_vm_log10f_exact(float x);
+float cw_vm_sinf_exact(float x);
+float cw_vm_cosf_exact(float x);
 
 /* lanes the loops sent to the exact path, all threads (vmath.c) */
 extern long long cw_vm_exact_calls;
@@ -120,6 +128,14 @@ static CW_VM_INLINE void cw_2prod(double a, double b, double *p, double *e, cons
     double t = a * b;
     *p = t;
     *e = ((ah * bh - t) + ah * bl + al * bh) + al * bl;
+}
+
+/* a * b + c: one FMA where the level has one (fma != 0), else two
+ * roundings -- for evaluations whose every lane the rounding test
+ * certifies, in files compiled with fp-contract off */
+static CW_VM_INLINE double cw_mad(double a, double b, double c, const int fma)
+{
+    return fma ? __builtin_fma(a, b, c) : a * b + c;
 }
 
 static CW_VM_INLINE uint32_t cw_asu32(float f)
