@@ -177,13 +177,13 @@ const char *cw_version(void);
  * cw_vmath_cpu_isa: the best level this CPU has, 0..2 in that order */
 const char *cw_vmath_isa(void);
 int cw_vmath_cpu_isa(void);
-/* whether float64 and float32 exp/exp2/log/log2/log10/sin/cos use that code (1) or libmvec
+/* whether float64 and float32 exp/exp2/log/log2/log10/sin/cos/tan use that code (1) or libmvec
  * (0, the default; COREWISE_VMATH=own at load sets 1); cw_set_vmath
  * returns the previous setting */
 int cw_set_vmath(int own);
 int cw_get_vmath(void);
 /* the exact (scalar, fixed-point) path of function fn (0 exp, 1 exp2,
- * 2 log, 3 log2, 4 log10, 5 sin, 6 cos), which the vector loops use for the lanes that
+ * 2 log, 3 log2, 4 log10, 5 sin, 6 cos, 7 tan), which the vector loops use for the lanes that
  * fail their rounding test: exposed so that the tests check it directly */
 double cw_vmath_exact(int fn, double x);
 float cw_vmath_exact_f32(int fn, float x);   /* the same for float32 */

@@ -332,21 +332,22 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
 #define CW_VM_MVEC_log10(R, SUF, T) (R)
 #define CW_VM_MVEC_sin(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 0)
 #define CW_VM_MVEC_cos(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 1)
-static int cw_mvec_trig_f64(int r, ptrdiff_t n, const char *x, char *z, int cosine)
+#define CW_VM_MVEC_tan(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 2)
+static int cw_mvec_trig_f64(int r, ptrdiff_t n, const char *x, char *z, int fn)
 {
-    cw_vm_trig_huge(n, (const double *)x, (double *)z, cosine);
+    cw_vm_trig_huge(n, (const double *)x, (double *)z, fn);
     return r;
 }
-static int cw_mvec_trig_f32(int r, ptrdiff_t n, const char *x, char *z, int cosine)
+static int cw_mvec_trig_f32(int r, ptrdiff_t n, const char *x, char *z, int fn)
 {
-    cw_vm_trig_hugef(n, (const float *)x, (float *)z, cosine);
+    cw_vm_trig_hugef(n, (const float *)x, (float *)z, fn);
     return r;
 }
 #define CW_VM_OWN(NAME)                                                       \
     CW_VM_OWN_T(NAME, f64, double, cw_vm_##NAME)                              \
     CW_VM_OWN_T(NAME, f32, float, cw_vm_##NAME##f)
 CW_VM_OWN(exp) CW_VM_OWN(exp2) CW_VM_OWN(log) CW_VM_OWN(log2) CW_VM_OWN(log10)
-CW_VM_OWN(sin) CW_VM_OWN(cos)
+CW_VM_OWN(sin) CW_VM_OWN(cos) CW_VM_OWN(tan)
 #define CW_OWN_exp_f64 ~, cw_kv_exp_f64,
 #define CW_OWN_exp2_f64 ~, cw_kv_exp2_f64,
 #define CW_OWN_log_f64 ~, cw_kv_log_f64,
@@ -361,6 +362,8 @@ CW_VM_OWN(sin) CW_VM_OWN(cos)
 #define CW_OWN_sin_f32 ~, cw_kv_sin_f32,
 #define CW_OWN_cos_f64 ~, cw_kv_cos_f64,
 #define CW_OWN_cos_f32 ~, cw_kv_cos_f32,
+#define CW_OWN_tan_f64 ~, cw_kv_tan_f64,
+#define CW_OWN_tan_f32 ~, cw_kv_tan_f32,
 #define CW_VCHK_exp_f64 ~, 1 ? cw_cv_exp_f64 :,
 #define CW_VCHK_exp2_f64 ~, 1 ? cw_cv_exp2_f64 :,
 #define CW_VCHK_log_f64 ~, 1 ? cw_cv_log_f64 :,
@@ -375,6 +378,8 @@ CW_VM_OWN(sin) CW_VM_OWN(cos)
 #define CW_VCHK_sin_f32 ~, 1 ? cw_cv_sin_f32 :,
 #define CW_VCHK_cos_f64 ~, 1 ? cw_cv_cos_f64 :,
 #define CW_VCHK_cos_f32 ~, 1 ? cw_cv_cos_f32 :,
+#define CW_VCHK_tan_f64 ~, 1 ? cw_cv_tan_f64 :,
+#define CW_VCHK_tan_f32 ~, 1 ? cw_cv_tan_f32 :,
 /* hypot: the vector loops are corewise's (glibc's arithmetic, cw_natives.h);
  * the flag pass is libm's own hypot/hypotf, whose flags are NumPy's */
 #define CW_LIBM_CHECK(FN, SUF, T, LIBM)                                       \

@@ -37,7 +37,7 @@ def info():
         "omp_wait": _wait_policy(),
         "adaptive": "on (team sizes follow a busy machine)" if lib.cw_get_adaptive() else "off",
         "simd": cstr(lib.cw_simd_level()),
-        "vmath": ("own (csrc/vmath/: float64 and float32 exp/exp2/log/log2/log10/sin/cos correctly rounded)"
+        "vmath": ("own (csrc/vmath/: float64 and float32 exp/exp2/log/log2/log10/sin/cos/tan correctly rounded)"
                   if lib.cw_get_vmath() else "libmvec (COREWISE_VMATH=own: corewise's own)"),
         "vmath_isa": cstr(lib.cw_vmath_isa()) + " (csrc/vmath/; COREWISE_ISA forces it)",
         "compiler": cstr(lib.cw_compiler()),

@@ -1,4 +1,4 @@
-"""Which vector math computes float64 and float32 exp, exp2, log, log2, log10, sin and cos.
+"""Which vector math computes float64 and float32 exp, exp2, log, log2, log10, sin, cos and tan.
 
 ``"libmvec"`` (the default): glibc's vector math, as every other
 transcendental row -- fast, within 4 ULP, but its bits depend on the CPU's
@@ -21,12 +21,12 @@ if _env and _env not in MODES:
 
 
 def get_vmath():
-    """``"own"`` or ``"libmvec"``: which code computes float64 and float32 exp/exp2/log/log2/log10/sin/cos."""
+    """``"own"`` or ``"libmvec"``: which code computes float64 and float32 exp/exp2/log/log2/log10/sin/cos/tan."""
     return MODES[lib.cw_get_vmath()]
 
 
 def set_vmath(mode):
-    """Switch float64 and float32 exp/exp2/log/log2/log10/sin/cos to ``"own"`` (correctly rounded,
+    """Switch float64 and float32 exp/exp2/log/log2/log10/sin/cos/tan to ``"own"`` (correctly rounded,
     ISA-independent) or ``"libmvec"``; returns the previous mode.  Process-wide;
     calls running in other threads finish with the mode they started with
     per block."""

@@ -1,5 +1,5 @@
 """corewise's own float32 vector math (csrc/vmath/expf.c, logf.c, trig.c):
-exp, exp2, log, log2, log10, sin, cos of float32 correctly rounded, with NumPy's special values
+exp, exp2, log, log2, log10, sin, cos, tan of float32 correctly rounded, with NumPy's special values
 and FP flags -- where the own vector math is switched on (opt-in:
 COREWISE_VMATH=own or cw.set_vmath("own")).  The ISA levels are compared
 bit for bit with the float64 ones (tests/test_vmath.py); all 2^32 inputs
@@ -38,6 +38,7 @@ FUNCS = {  # name: (index of cw_vmath_exact_f32, mpmath reference)
     "log10": (4, mpmath.log10),
     "sin": (5, mpmath.sin),
     "cos": (6, mpmath.cos),
+    "tan": (7, mpmath.tan),
 }
 
 
@@ -52,6 +53,8 @@ def correctly_rounded(name, x):
     """the float32 nearest to f(x) (ties to even), f from mpmath at 120
     bits: the nearest of the float32 candidates around float(f(x)), with the
     exact midpoint decided by the even significand"""
+    if x == 0 and name in ("sin", "tan"):   # odd: the sign of zero (mpmath has no -0)
+        return np.float32(x)
     with mpmath.workprec(120 + (128 if name in test_vmath.TRIG else 0)):   # 2/pi to |x|'s bits
         v = FUNCS[name][1](mpmath.mpf(float(x)))
         c = np.float32(float(v))
@@ -127,7 +130,10 @@ SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1e-30, 1e-45, 1e-40, 1.17
 IEEE_NOT_NUMPY = {("exp", 1e-45): [], ("exp", 1e-40): [], ("exp2", -140.0): [],
                   ("exp2", -149.0): [], ("exp2", -150.0): ["underflow"],
                   **{("sin", x): [] for x in (-1e-30, 1e-30, 1.1754944e-38)},
-                  **{("cos", x): [] for x in (-1e-30, 1e-30, 1e-45, 1e-40, 1.1754944e-38)}}
+                  **{("cos", x): [] for x in (-1e-30, 1e-30, 1e-45, 1e-40, 1.1754944e-38)},
+                  # tan of a subnormal: tiny and inexact, IEEE's underflow (NumPy's
+                  # sin raises it too, its tan none)
+                  **{("tan", x): ["underflow"] for x in (1e-45, 1e-40)}}
 
 
 def _flags(f, x):

@@ -36,15 +36,15 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)atoll(argv[1]) : (size_t)1 << 22;
     double *x = malloc(n * 8), *z = malloc(n * 8), *z0 = malloc(n * 8);
-    enum { NF = 7 };
-    static const char *names[NF] = { "exp", "exp2", "log", "log2", "log10", "sin", "cos" };
+    enum { NF = 8 };
+    static const char *names[NF] = { "exp", "exp2", "log", "log2", "log10", "sin", "cos", "tan" };
     static void (*const loops[NF])(ptrdiff_t, const double *, double *) = {
-        cw_vm_exp, cw_vm_exp2, cw_vm_log, cw_vm_log2, cw_vm_log10, cw_vm_sin, cw_vm_cos };
+        cw_vm_exp, cw_vm_exp2, cw_vm_log, cw_vm_log2, cw_vm_log10, cw_vm_sin, cw_vm_cos, cw_vm_tan };
     static double (*const fast[NF])(double, uint64_t *, int) = {
-        exp_fast, exp2_fast, log_fast, log2_fast, log10_fast, sin_fast, cos_fast };
+        exp_fast, exp2_fast, log_fast, log2_fast, log10_fast, sin_fast, cos_fast, tan_fast };
     static double (*const exact[NF])(double) = {
         cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact, cw_vm_log2_exact, cw_vm_log10_exact,
-        cw_vm_sin_exact, cw_vm_cos_exact };
+        cw_vm_sin_exact, cw_vm_cos_exact, cw_vm_tan_exact };
     int best = cw_vm_level(), fail = 0;
     for (int f = 0; f < NF; f++) {
         for (size_t i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
                 x[i] = i % 4 ? (f ? 2100 : 1460) * (u - 0.5) : 2 * u - 1;
             else if (f < 5)       /* log: every binade, a quarter near 1 */
                 x[i] = i % 4 ? exp2(2098 * u - 1074) : 1 + (u - 0.5) * 0x1p-7;
-            else                  /* sin, cos: half in [-2^19, 2^19], a quarter in
+            else                  /* sin, cos, tan: half in [-2^19, 2^19], a quarter in
                                    * [-8, 8], a quarter up to 2^1024 (the scalar tier) */
                 x[i] = i % 4 == 0 ? 16 * (u - 0.5) : i % 4 == 1 ? exp2(1054 * u - 30) * (i & 8 ? -1 : 1)
                      : 0x1p20 * (u - 0.5);

@@ -48,6 +48,7 @@ static const struct {
     { "log10", cw_vm_log10f, cw_vm_log10, cw_vm_log10f_exact },
     { "sin", cw_vm_sinf, cw_vm_sin, cw_vm_sinf_exact },
     { "cos", cw_vm_cosf, cw_vm_cos, cw_vm_cosf_exact },
+    { "tan", cw_vm_tanf, cw_vm_tan, cw_vm_tanf_exact },
 };
 
 #define CHUNK (1 << 16)

@@ -1,6 +1,6 @@
 /* The exact (slow, scalar) path of corewise's vector math: exp, exp2, log,
- * log2, log10, sin and cos of one double in 320-bit fixed point, correctly
- * rounded (sin and cos: the section at the end).
+ * log2, log10, sin, cos and tan of one double in 320-bit fixed point,
+ * correctly rounded (sin, cos, tan: the section at the end).
  *
  * Role: the vector loops (exp.c, log.c) evaluate each element in
  * double-double with a relative error below 2^-68 and apply a rounding test
@@ -424,9 +424,11 @@ float cw_vm_log10f_exact(float x) { return (float)log10_exact(x, 1); }
  * (|r| <= pi/4, absolute error below 2^-254, relative 2^-190 even for the
  * closest double to a multiple of pi/2, |r| ~ 2^-61), then the Taylor
  * series of sin r or cos r to 2^-256 (at most about 30 terms) and the
- * quadrant q = k (+1 for cos): +-sin r or +-cos r.  No sin or cos of a
- * nonzero double is exactly representable or a midpoint (Lindemann), so
- * the one final rounding is correct. */
+ * quadrant q = k (+1 for cos): +-sin r or +-cos r; tan: sin r / cos r (k
+ * even) or -cos r / sin r (k odd), the quotient by Newton's iteration for
+ * the reciprocal (mp_div).  No sin, cos or tan of a nonzero double is
+ * exactly representable or a midpoint (Lindemann), so the one final
+ * rounding is correct. */
 static mp mp_sin_cos(mp r, int cosine)
 {
     /* r >= 0 */
@@ -440,9 +442,23 @@ static mp mp_sin_cos(mp r, int cosine)
     return sum;
 }
 
-/* sin (cosine = 0) or cos (1), rounded to double or float */
-static double trig_exact(double x, int cosine, int f32)
+/* n / d for 0 <= n <= 1, 2^-64 < d <= 1: y ~ 1/d from a double, then
+ * Newton's y (2 - d y) three times (53 -> 106 -> 212 -> beyond 256 bits;
+ * y < 2^64 fits the integer limb), n y; relative error below 2^-190 for
+ * the operands here (n, d >= 2^-64) */
+static mp mp_div(mp n, mp d)
 {
+    double dd = mp_round(d, 0, 53, -1022, 1023);
+    mp y = mp_from_double(1.0 / dd);
+    for (int i = 0; i < 3; i++)
+        y = mp_mul(y, mp_sub(mp_int(2), mp_mul(d, y)));
+    return mp_mul(n, y);
+}
+
+/* sin (fn = 0), cos (1) or tan (2), rounded to double or float */
+static double trig_exact(double x, int fn, int f32)
+{
+    const int cosine = fn == 1;
     if (isnan(x))
         return x + x;
     if (isinf(x)) {
@@ -450,7 +466,7 @@ static double trig_exact(double x, int cosine, int f32)
         return NAN;
     }
     double ax = fabs(x);
-    if (ax < 0x1p-27) {             /* sin x rounds to x, cos x to 1 */
+    if (ax < 0x1p-27) {             /* sin x and tan x round to x, cos x to 1 */
         if (cosine)
             return 1.0;
         if (x != 0 && ax < (f32 ? 0x1p-126 : 0x1p-1022))
@@ -489,9 +505,17 @@ static double trig_exact(double x, int cosine, int f32)
     static const mp MP_PIO2 = CW_MP_PIO2;
     mp r = mp_mul(negr ? mp_neg(y) : y, MP_PIO2);
     uint64_t q = k + (uint64_t)cosine;
-    mp v = mp_sin_cos(r, (int)(q & 1));
-    /* sign: sin r's sign is r's; q's bit 1; sin(-x) = -sin x */
-    int neg = ((q >> 1) & 1) ^ (!(q & 1) && negr) ^ (!cosine && (b >> 63));
+    mp v;
+    int neg;
+    if (fn == 2) {                  /* tan: period pi, odd in r and in x */
+        mp sr = mp_sin_cos(r, 0), cr = mp_sin_cos(r, 1);
+        v = (k & 1) ? mp_div(cr, sr) : mp_div(sr, cr);
+        neg = (int)(k & 1) ^ negr ^ (int)(b >> 63);
+    } else {
+        v = mp_sin_cos(r, (int)(q & 1));
+        /* sign: sin r's sign is r's; q's bit 1; sin(-x) = -sin x */
+        neg = ((q >> 1) & 1) ^ (!(q & 1) && negr) ^ (!cosine && (b >> 63));
+    }
     if (mp_iszero(v))               /* cannot happen (|r| > 2^-62); safety */
         return neg ? -0.0 : 0.0;
     return mp_fmt(neg ? mp_neg(v) : v, 0, f32);
@@ -501,3 +525,5 @@ double cw_vm_sin_exact(double x) { return trig_exact(x, 0, 0); }
 double cw_vm_cos_exact(double x) { return trig_exact(x, 1, 0); }
 float cw_vm_sinf_exact(float x) { return (float)trig_exact(x, 0, 1); }
 float cw_vm_cosf_exact(float x) { return (float)trig_exact(x, 1, 1); }
+double cw_vm_tan_exact(double x) { return trig_exact(x, 2, 0); }
+float cw_vm_tanf_exact(float x) { return (float)trig_exact(x, 2, 1); }

@@ -1,4 +1,4 @@
-/* sin and cos, float64 and float32: corewise's own, correctly rounded.
+/* sin, cos and tan, float64 and float32: corewise's own, correctly rounded.
  *
  * Method (float64): a Cody-Waite reduction by pi/2 carried in
  * double-double, a table of sin and cos at multiples of 1/256 (the
@@ -31,10 +31,12 @@
  * or 2^-9 (|j| >= 1, even q): 2^-71.3; the omitted terms 2^-79; the
  * reduction 2^-80; the tables 2^-106; the other tails below 2^-90: in all
  * below 2^-71, inside the 2^-70 that this file's rounding test assumes
- * (CW_VM_RC_TRIG, 2^-70 * 2^55).  Special inputs: NaN (NaN, no flag),
- * +-inf (NaN, invalid) and |x| < 2^-27, where sin x rounds to x (with
- * underflow when x is subnormal, as IEEE's and NumPy's) and cos x to 1,
- * are computed in the vector loop by their flag-raising operation.
+ * (CW_VM_RC_TRIG, 2^-70 * 2^55).  tan: sin r and cos r so, then one
+ * double-double division (trig_fin), below 2^-69 (CW_VM_RC_TAN).  Special
+ * inputs: NaN (NaN, no flag), +-inf (NaN, invalid) and |x| < 2^-27, where
+ * sin x and tan x round to x (with underflow when x is subnormal, as IEEE's
+ * and NumPy's sin; NumPy's tan raises none) and cos x to 1, are computed in
+ * the vector loop by their flag-raising operation.
  *
  * float32: the same reduction and plain double polynomials (trigf_fast),
  * then the float rounding test (cw_vm_hard_f); the few lanes near a float
@@ -45,8 +47,10 @@
 #include "vmath.h"
 #include "tables.h"
 
-/* the rounding test for an error below 2^-70 (vmath.h's, at 2^-72, times 4) */
+/* the rounding tests for an error below 2^-70 (vmath.h's, at 2^-72, times
+ * 4) and, for tan, 2^-69 */
 #define CW_VM_RC_TRIG (1.0 + 0x1p-15)
+#define CW_VM_RC_TAN (1.0 + 0x1p-14)
 
 /* +-(A cos t + B sin t) for r = rh + rl, |r| <= pi/4 + 2^-33, quadrant q */
 static CW_VM_INLINE void trig_eval(double rh, double rl, uint64_t q, double *h, double *l,
@@ -101,9 +105,34 @@ static CW_VM_INLINE void trig_k(double x, uint64_t *b, uint64_t *kint, double *k
     cw_2sum(x - *kf * CW_PIO2_1, -(*kf * CW_PIO2_2), s, se);
 }
 
-/* sin (cosine = 0) or cos (1) of x as h + l (|l| <= ulp(h)/2);
+/* fn 0 sin, 1 cos, 2 tan of r = rh + rl in quadrant q: sin and cos by
+ * trig_eval; tan = sin r / cos r (q even) or -cos r / sin r (odd), a
+ * double-double division (q1 = N/D in double, the remainder N - q1 D exact
+ * by an exact product, q2 = remainder / D: relative 2^-100), so tan's error
+ * is below 2 * 2^-71 + 2^-100 < 2^-69.9 */
+static CW_VM_INLINE void trig_fin(double rh, double rl, uint64_t q, const int fn, double *h,
+                                  double *l, const int fma)
+{
+    if (fn < 2) {
+        trig_eval(rh, rl, q + (uint64_t)fn, h, l, fma);
+        return;
+    }
+    double sh, sl, ch, cl;
+    trig_eval(rh, rl, 0, &sh, &sl, fma);
+    trig_eval(rh, rl, 1, &ch, &cl, fma);
+    const uint64_t odd = q & 1;
+    const double nh = cw_sel(odd, -ch, sh), nl = cw_sel(odd, -cl, sl);
+    const double dh = cw_sel(odd, sh, ch), dl = cw_sel(odd, sl, cl);
+    const double q1 = nh / dh;
+    double p, pe;
+    cw_2prod(q1, dh, &p, &pe, fma);
+    const double q2 = ((((nh - p) - pe) + nl) - q1 * dl) / dh;   /* nh - p exact (Sterbenz) */
+    cw_fast2sum(q1, q2, h, l);
+}
+
+/* sin (fn = 0), cos (1) or tan (2) of x as h + l (|l| <= ulp(h)/2);
  * *bad set for the inputs the exact path takes */
-static CW_VM_INLINE void trig_dd(double x, const int cosine, uint64_t *bad, double *h, double *l,
+static CW_VM_INLINE void trig_dd(double x, const int fn, uint64_t *bad, double *h, double *l,
                                  const int fma)
 {
     uint64_t b, kint;
@@ -115,15 +144,15 @@ static CW_VM_INLINE void trig_dd(double x, const int cosine, uint64_t *bad, doub
     cw_fast2sum(u, ((se + ue) - p3e) - kf * CW_PIO2_4, &rh, &rl);
     /* |r| < 2^-70: not certain to 2^-80 (never seen; safety) */
     const uint64_t tiny_r = (cw_asu(rh) & 0x7fffffffffffffffull) < 0x3b90000000000000ull;
-    trig_eval(rh, rl, kint + (uint64_t)cosine, h, l, fma);
+    trig_fin(rh, rl, kint, fn, h, l, fma);
     *bad = b | tiny_r;
 }
 
-static CW_VM_INLINE double trig_fast(double x, const int cosine, uint64_t *bad, const int fma)
+static CW_VM_INLINE double trig_fast(double x, const int fn, uint64_t *bad, const int fma)
 {
     double h, l;
-    trig_dd(x, cosine, bad, &h, &l, fma);
-    *bad |= h + l * CW_VM_RC_TRIG != h;
+    trig_dd(x, fn, bad, &h, &l, fma);
+    *bad |= h + l * (fn == 2 ? CW_VM_RC_TAN : CW_VM_RC_TRIG) != h;
     return h;
 }
 
@@ -135,6 +164,11 @@ static CW_VM_INLINE double sin_fast(double x, uint64_t *bad, const int fma)
 static CW_VM_INLINE double cos_fast(double x, uint64_t *bad, const int fma)
 {
     return trig_fast(x, 1, bad, fma);
+}
+
+static CW_VM_INLINE double tan_fast(double x, uint64_t *bad, const int fma)
+{
+    return trig_fast(x, 2, bad, fma);
 }
 
 /* ---- the lanes the vector loop leaves (scalar) ----
@@ -209,31 +243,34 @@ static int trig_ph(double x, uint64_t *k, double *rh, double *rl)
     return 1;
 }
 
-/* sin or cos of a lane the vector loop left, to double (f32 = 0) or
- * float (1): by trig_ph where it applies and certifies, else mp.c */
-static double trig_rest(double x, int cosine, int f32)
+/* sin, cos or tan (fn 0, 1, 2) of a lane the vector loop left, to double
+ * (f32 = 0) or float (1): by trig_ph where it applies and certifies, else
+ * mp.c */
+static double trig_rest(double x, int fn, int f32)
 {
     const double ax = fabs(x);
     if (ax >= 0x1p19 && ax <= 0x1.fffffffffffffp1023) {
         uint64_t k;
         double rh, rl, h, l;
         if (trig_ph(ax, &k, &rh, &rl)) {
-            trig_eval(rh, rl, k + (uint64_t)cosine, &h, &l, 0);
-            if (!cosine && x < 0)
+            trig_fin(rh, rl, k, fn, &h, &l, 0);
+            if (fn != 1 && x < 0)                       /* sin, tan: odd */
                 h = -h, l = -l;
-            if (f32 ? !cw_vm_hard_f(h) : h + l * CW_VM_RC_TRIG == h)
+            if (f32 ? !cw_vm_hard_f(h) : h + l * (fn == 2 ? CW_VM_RC_TAN : CW_VM_RC_TRIG) == h)
                 return h;
         }
     }
-    if (f32)
-        return cosine ? cw_vm_cosf_exact((float)x) : cw_vm_sinf_exact((float)x);
-    return cosine ? cw_vm_cos_exact(x) : cw_vm_sin_exact(x);
+    static float (*const ef[3])(float) = { cw_vm_sinf_exact, cw_vm_cosf_exact, cw_vm_tanf_exact };
+    static double (*const ed[3])(double) = { cw_vm_sin_exact, cw_vm_cos_exact, cw_vm_tan_exact };
+    return f32 ? ef[fn]((float)x) : ed[fn](x);
 }
 
 static double sin_rest(double x) { return trig_rest(x, 0, 0); }
 static double cos_rest(double x) { return trig_rest(x, 1, 0); }
 static float sinf_rest(float x) { return (float)trig_rest(x, 0, 1); }
 static float cosf_rest(float x) { return (float)trig_rest(x, 1, 1); }
+static double tan_rest(double x) { return trig_rest(x, 2, 0); }
+static float tanf_rest(float x) { return (float)trig_rest(x, 2, 1); }
 
 /* float32, in plain double: r = x - k pi/2 (x - k*P1 exact, a two-sum
  * with k*P2, k*P3 in double: absolute error below 2^-100, then r rounded
@@ -242,8 +279,9 @@ static float cosf_rest(float x) { return (float)trig_rest(x, 1, 1); }
  * relative), Horner in double (2^-51): the result within 2^-49 relative,
  * inside the 2^-47 of the float rounding test (cw_vm_hard_f).  |r| < 2^-20
  * for k != 0 (r's relative error could pass 2^-80 there) takes the exact path, as do
- * |x| >= 2^19, inf and NaN; |x| < 2^-27 is special (as float64's). */
-static CW_VM_INLINE float trigf_fast(float xf, const int cosine, uint64_t *bad, const int fma)
+ * |x| >= 2^19, inf and NaN; |x| < 2^-27 is special (as float64's).  tan:
+ * sin r / cos r or -cos r / sin r, one more rounding (2^-50 in all). */
+static CW_VM_INLINE float trigf_fast(float xf, const int fn, uint64_t *bad, const int fma)
 {
     uint64_t b, kint;
     double kf, s, se;
@@ -270,9 +308,15 @@ static CW_VM_INLINE float trigf_fast(float xf, const int cosine, uint64_t *bad, 
     cp = cw_mad(cp, r2, 1.0 / 24, fma);
     cp = cw_mad(cp, r2, -0.5, fma);
     cp = cw_mad(cp, r2, 1.0, fma);
-    const uint64_t q = kint + (uint64_t)cosine;
-    const double v = cw_sel(q & 1, cp, sp);
-    double h = cw_asd(cw_asu(v) ^ ((q & 2) << 62));
+    double h;
+    if (fn < 2) {
+        const uint64_t q = kint + (uint64_t)fn;
+        const double v = cw_sel(q & 1, cp, sp);
+        h = cw_asd(cw_asu(v) ^ ((q & 2) << 62));
+    } else {
+        const uint64_t odd = kint & 1;
+        h = cw_sel(odd, -cp, sp) / cw_sel(odd, sp, cp);
+    }
     *bad = b | tiny_r;
     /* a special lane's h is junk: keep it a normal double for the test */
     h = cw_sel(*bad, 1.0, h);
@@ -290,9 +334,15 @@ static CW_VM_INLINE float cosf_fast(float x, uint64_t *bad, const int fma)
     return trigf_fast(x, 1, bad, fma);
 }
 
+static CW_VM_INLINE float tanf_fast(float x, uint64_t *bad, const int fma)
+{
+    return trigf_fast(x, 2, bad, fma);
+}
+
 /* The fixed results (vmath.h's SPECIAL contract): NaN: x + x; +-inf:
- * x - x (NaN, invalid); |x| < TINY: sin x - u*u, u = 2^-1022 where x is
- * subnormal (x, underflow, as IEEE and NumPy), else u = 0 (x); cos 1. */
+ * x - x (NaN, invalid); |x| < TINY: sin and tan x - u*u, u = 2^-1022 where
+ * x is subnormal (x, underflow, as IEEE and NumPy's sin; NumPy's tan raises
+ * none), else u = 0 (x); cos 1. */
 #define CW_VM_TRIG_SPECIAL(NAME, T, U, AS, FROM, SEL, COSINE, TINYBITS, SUBMIN) \
     static CW_VM_INLINE T NAME(T x, uint64_t *s)                              \
     {                                                                         \
@@ -307,23 +357,27 @@ static CW_VM_INLINE float cosf_fast(float x, uint64_t *bad, const int fma)
     }
 CW_VM_TRIG_SPECIAL(sin_special_v, double, uint64_t, cw_asu, cw_asd, cw_sel, 0, 0x3e40000000000000ull, 0x1p-1022)
 CW_VM_TRIG_SPECIAL(cos_special_v, double, uint64_t, cw_asu, cw_asd, cw_sel, 1, 0x3e40000000000000ull, 0x1p-1022)
+#define tan_special_v sin_special_v
 /* float: the same bound, 2^-27, as the float64 path's */
 CW_VM_TRIG_SPECIAL(sinf_special_v, float, uint32_t, cw_asu32, cw_asf, cw_self, 0, 0x32000000u, 0x1p-126f)
 CW_VM_TRIG_SPECIAL(cosf_special_v, float, uint32_t, cw_asu32, cw_asf, cw_self, 1, 0x32000000u, 0x1p-126f)
+#define tanf_special_v sinf_special_v
 
 CW_VM_LOOPS(cw_vm_sin, sin_fast, sin_special_v, sin_rest)
 CW_VM_LOOPS(cw_vm_cos, cos_fast, cos_special_v, cos_rest)
 CW_VM_LOOPS_T(cw_vm_sinf, float, sinf_fast, sinf_special_v, sinf_rest)
 CW_VM_LOOPS_T(cw_vm_cosf, float, cosf_fast, cosf_special_v, cosf_rest)
+CW_VM_LOOPS(cw_vm_tan, tan_fast, tan_special_v, tan_rest)
+CW_VM_LOOPS_T(cw_vm_tanf, float, tanf_fast, tanf_special_v, tanf_rest)
 
-/* The default (libmvec) sin and cos rows (kernels.c): their lanes with
+/* The default (libmvec) sin, cos and tan rows (kernels.c): their lanes with
  * 2^19 <= |x| < inf replaced by this file's correctly rounded ones --
  * libmvec's results there are glibc's scalar reduction, off by up to
  * 1.4e5 ULP on the published hard cases, where below 2^19 they stay within
  * 3 ULP, so the rows keep their 4-ULP contract.  A vectorised scan first:
  * a call without huge lanes costs one pass over x (in cache). */
 #define CW_VM_TRIG_HUGE(NAME, T, U, AS, REST, LO, INF)                        \
-    void NAME(ptrdiff_t n, const T *x, T *z, int cosine)                      \
+    void NAME(ptrdiff_t n, const T *x, T *z, int fn)                          \
     {                                                                         \
         const U sign = (U)1 << (sizeof(T) * 8 - 1);                           \
         U any = 0;                                                            \
@@ -336,10 +390,10 @@ CW_VM_LOOPS_T(cw_vm_cosf, float, cosf_fast, cosf_special_v, cosf_rest)
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
             const U a = AS(x[i]) & ~sign;                                     \
             if (a >= (U)(LO) && a < (U)(INF))                                 \
-                z[i] = (T)REST(x[i], cosine);                                 \
+                z[i] = (T)REST(x[i], fn);                                     \
         }                                                                     \
     }
-static double trig_rest64(double x, int cosine) { return trig_rest(x, cosine, 0); }
-static double trig_rest32(float x, int cosine) { return trig_rest(x, cosine, 1); }
+static double trig_rest64(double x, int fn) { return trig_rest(x, fn, 0); }
+static double trig_rest32(float x, int fn) { return trig_rest(x, fn, 1); }
 CW_VM_TRIG_HUGE(cw_vm_trig_huge, double, uint64_t, cw_asu, trig_rest64, 0x4120000000000000ull, 0x7ff0000000000000ull)
 CW_VM_TRIG_HUGE(cw_vm_trig_hugef, float, uint32_t, cw_asu32, trig_rest32, 0x49000000u, 0x7f800000u)

@@ -74,18 +74,18 @@ int cw_vmath_cpu_isa(void) { return cpu_level(); }
 
 double cw_vmath_exact(int fn, double x)
 {
-    static double (*const f[7])(double) = { cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact,
+    static double (*const f[8])(double) = { cw_vm_exp_exact, cw_vm_exp2_exact, cw_vm_log_exact,
                                             cw_vm_log2_exact, cw_vm_log10_exact, cw_vm_sin_exact,
-                                            cw_vm_cos_exact };
-    return fn >= 0 && fn < 7 ? f[fn](x) : x;
+                                            cw_vm_cos_exact, cw_vm_tan_exact };
+    return fn >= 0 && fn < 8 ? f[fn](x) : x;
 }
 
 float cw_vmath_exact_f32(int fn, float x)
 {
-    static float (*const f[7])(float) = { cw_vm_expf_exact, cw_vm_exp2f_exact, cw_vm_logf_exact,
+    static float (*const f[8])(float) = { cw_vm_expf_exact, cw_vm_exp2f_exact, cw_vm_logf_exact,
                                           cw_vm_log2f_exact, cw_vm_log10f_exact, cw_vm_sinf_exact,
-                                          cw_vm_cosf_exact };
-    return fn >= 0 && fn < 7 ? f[fn](x) : x;
+                                          cw_vm_cosf_exact, cw_vm_tanf_exact };
+    return fn >= 0 && fn < 8 ? f[fn](x) : x;
 }
 
 /* tools/vmath_check.c: switch the level in one process (not thread-safe;

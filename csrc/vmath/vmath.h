@@ -41,6 +41,7 @@ void cw_vm_log2(ptrdiff_t n, const double *x, double *z);
 void cw_vm_log10(ptrdiff_t n, const double *x, double *z);
 void cw_vm_sin(ptrdiff_t n, const double *x, double *z);
 void cw_vm_cos(ptrdiff_t n, const double *x, double *z);
+void cw_vm_tan(ptrdiff_t n, const double *x, double *z);
 
 /* the exact scalar path (mp.c): correctly rounded, NumPy's FP flags */
 double cw_vm_exp_exact(double x);
@@ -50,6 +51,7 @@ double cw_vm_log2_exact(double x);
 double cw_vm_log10_exact(double x);
 double cw_vm_sin_exact(double x);
 double cw_vm_cos_exact(double x);
+double cw_vm_tan_exact(double x);
 
 /* float32 (expf.c, logf.c): evaluated in double, rounded once to float */
 void cw_vm_expf(ptrdiff_t n, const float *x, float *z);
@@ -59,6 +61,7 @@ void cw_vm_log2f(ptrdiff_t n, const float *x, float *z);
 void cw_vm_log10f(ptrdiff_t n, const float *x, float *z);
 void cw_vm_sinf(ptrdiff_t n, const float *x, float *z);
 void cw_vm_cosf(ptrdiff_t n, const float *x, float *z);
+void cw_vm_tanf(ptrdiff_t n, const float *x, float *z);
 float cw_vm_expf_exact(float x);
 float cw_vm_exp2f_exact(float x);
 float cw_vm_logf_exact(float x);
@@ -66,6 +69,12 @@ float cw_vm_log2f_exact(float x);
 float cw_vm_log10f_exact(float x);
 float cw_vm_sinf_exact(float x);
 float cw_vm_cosf_exact(float x);
+float cw_vm_tanf_exact(float x);
+
+/* the default (libmvec) sin/cos/tan rows (fn 0, 1, 2): lanes
+ * 2^19 <= |x| < inf made correctly rounded (trig.c) */
+void cw_vm_trig_huge(ptrdiff_t n, const double *x, double *z, int fn);
+void cw_vm_trig_hugef(ptrdiff_t n, const float *x, float *z, int fn);
 
 /* lanes the loops sent to the exact path, all threads (vmath.c) */
 extern long long cw_vm_exact_calls;
