@@ -30,7 +30,7 @@ Cases
                  time (fresh cache) and the cached-call overhead
   --dask, --out-of-core   see _bench_dask.py: Dask + corewise against Dask +
                  NumPy, the oversubscription rule, an on-disk array > RAM
-  --math         the math family: exp, exp2, log, log2, log10, sin, cos, tanh on 4M float64 and
+  --math         the math family: exp, exp2, log, log2, log10, sin, cos, tan, tanh on 4M float64 and
                  float32 (out=); add, multiply, absolute on --large float64
                  against the parallel copy of the bytes they move
   --natives      see _bench_natives.py: NumPy's other element-wise names
@@ -455,7 +455,7 @@ def bench_math(rows, tcounts, repeats, n_trans, n_large):
     rng = np.random.default_rng(5)
     for name, lo, hi in (("exp", -50, 50), ("exp2", -50, 50), ("log", 1e-3, 1e3),
                          ("log2", 1e-3, 1e3), ("log10", 1e-3, 1e3), ("sin", -100, 100),
-                         ("cos", -100, 100), ("tanh", -5, 5)):
+                         ("cos", -100, 100), ("tan", -1.5, 1.5), ("tanh", -5, 5)):
         for dt in (np.float64, np.float32):
             x = rng.uniform(lo, hi, n_trans).astype(dt)
             y = np.empty_like(x)

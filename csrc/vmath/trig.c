@@ -376,24 +376,47 @@ CW_VM_LOOPS_T(cw_vm_tanf, float, tanf_fast, tanf_special_v, tanf_rest)
  * 1.4e5 ULP on the published hard cases, where below 2^19 they stay within
  * 3 ULP, so the rows keep their 4-ULP contract.  A vectorised scan first:
  * a call without huge lanes costs one pass over x (in cache). */
-#define CW_VM_TRIG_HUGE(NAME, T, U, AS, REST, LO, INF)                        \
+/* the scan, one per ISA level (AVX-512: 0.05 ns an element in L2, where
+ * the SSE2 one takes 0.22 -- a fifth of libmvec's sin) */
+#define CW_VM_TRIG_SCAN(NAME, T, HI, LO, INF, ATTR)                            \
+    ATTR static int NAME(ptrdiff_t n, const T *x)                             \
+    {                                                                         \
+        int32_t any = 0;                                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            const int32_t a = HI(x[i]);                                       \
+            any |= (a >= (LO)) & (a < (INF));                                 \
+        }                                                                     \
+        return any != 0;                                                      \
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CW_VM_TRIG_SCANS(NAME, T, HI, LO, INF)                                 \
+    CW_VM_TRIG_SCAN(NAME##_base, T, HI, LO, INF, )                            \
+    CW_VM_TRIG_SCAN(NAME##_avx2, T, HI, LO, INF, CW_VM_AVX2)                  \
+    CW_VM_TRIG_SCAN(NAME##_avx512, T, HI, LO, INF, CW_VM_AVX512)              \
+    static int NAME(ptrdiff_t n, const T *x)                                  \
+    {                                                                         \
+        static int (*const L[3])(ptrdiff_t, const T *) = { NAME##_base, NAME##_avx2, NAME##_avx512 }; \
+        return L[cw_vm_level()](n, x);                                        \
+    }
+#else
+#define CW_VM_TRIG_SCANS(NAME, T, HI, LO, INF) CW_VM_TRIG_SCAN(NAME, T, HI, LO, INF, )
+#endif
+#define CW_VM_TRIG_HUGE(NAME, T, HI, REST, LO, INF)                            \
+    CW_VM_TRIG_SCANS(NAME##_scan, T, HI, LO, INF)                             \
     void NAME(ptrdiff_t n, const T *x, T *z, int fn)                          \
     {                                                                         \
-        const U sign = (U)1 << (sizeof(T) * 8 - 1);                           \
-        U any = 0;                                                            \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            const U a = AS(x[i]) & ~sign;                                     \
-            any |= (U)((a >= (U)(LO)) & (a < (U)(INF)));                      \
-        }                                                                     \
-        if (!any)                                                             \
+        if (!NAME##_scan(n, x))                                               \
             return;                                                           \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            const U a = AS(x[i]) & ~sign;                                     \
-            if (a >= (U)(LO) && a < (U)(INF))                                 \
+            const int32_t a = HI(x[i]);                                       \
+            if (a >= (LO) && a < (INF))                                       \
                 z[i] = (T)REST(x[i], fn);                                     \
         }                                                                     \
     }
+/* |x|'s high 32 bits, a signed int (SSE2 has 32-bit compares only) */
+static CW_VM_INLINE int32_t trig_hi64(double x) { return (int32_t)(cw_asu(x) >> 32) & 0x7fffffff; }
+static CW_VM_INLINE int32_t trig_hi32(float x) { return (int32_t)cw_asu32(x) & 0x7fffffff; }
 static double trig_rest64(double x, int fn) { return trig_rest(x, fn, 0); }
 static double trig_rest32(float x, int fn) { return trig_rest(x, fn, 1); }
-CW_VM_TRIG_HUGE(cw_vm_trig_huge, double, uint64_t, cw_asu, trig_rest64, 0x4120000000000000ull, 0x7ff0000000000000ull)
-CW_VM_TRIG_HUGE(cw_vm_trig_hugef, float, uint32_t, cw_asu32, trig_rest32, 0x49000000u, 0x7f800000u)
+CW_VM_TRIG_HUGE(cw_vm_trig_huge, double, trig_hi64, trig_rest64, 0x41200000, 0x7ff00000)
+CW_VM_TRIG_HUGE(cw_vm_trig_hugef, float, trig_hi32, trig_rest32, 0x49000000, 0x7f800000)
