@@ -322,7 +322,7 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
             VM(k, a, r);                                                      \
         }                                                                     \
     }
-/* the libmvec branch: the loop's status; sin and cos then get their huge
+/* the libmvec branch: the loop's status; sin, cos and tan get their huge
  * lanes from csrc/vmath/trig.c (libmvec's reduction is off by up to 1.4e5
  * ULP there; the inputs never alias z where a flag pass follows, call()) */
 #define CW_VM_MVEC_exp(R, SUF, T) (R)
@@ -330,19 +330,32 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
 #define CW_VM_MVEC_log(R, SUF, T) (R)
 #define CW_VM_MVEC_log2(R, SUF, T) (R)
 #define CW_VM_MVEC_log10(R, SUF, T) (R)
-#define CW_VM_MVEC_sin(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 0)
-#define CW_VM_MVEC_cos(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 1)
-#define CW_VM_MVEC_tan(R, SUF, T) cw_mvec_trig_##SUF((R), n, x, z, 2)
-static int cw_mvec_trig_f64(int r, ptrdiff_t n, const char *x, char *z, int fn)
-{
-    cw_vm_trig_huge(n, (const double *)x, (double *)z, fn);
-    return r;
-}
-static int cw_mvec_trig_f32(int r, ptrdiff_t n, const char *x, char *z, int fn)
-{
-    cw_vm_trig_hugef(n, (const float *)x, (float *)z, fn);
-    return r;
-}
+#define CW_VM_MVEC_sin(K, SUF, T) cw_mvec_trig_##SUF(cw_k_sin_##SUF, n, x, y, z, 0)
+#define CW_VM_MVEC_cos(K, SUF, T) cw_mvec_trig_##SUF(cw_k_cos_##SUF, n, x, y, z, 1)
+#define CW_VM_MVEC_tan(K, SUF, T) cw_mvec_trig_##SUF(cw_k_tan_##SUF, n, x, y, z, 2)
+/* no huge lane (the rule): the libmvec loop; else by pieces whose huge
+ * lanes the libmvec loop sees as 0 (glibc's slow reduction of them, ~60 ns
+ * each, would be thrown away) and trig.c then computes */
+#define CW_MVEC_TRIG(SUF, T, SCAN, HI, HUGE, INF, FIX)                        \
+    static int cw_mvec_trig_##SUF(cw_kernel_fn k, ptrdiff_t n, const char *x, const char *y, \
+                                  char *z, int fn)                            \
+    {                                                                         \
+        if (!SCAN(n, (const T *)x))                                           \
+            return k(n, x, y, z);                                             \
+        int r = 0;                                                            \
+        T buf[512];                                                           \
+        for (ptrdiff_t off = 0; off < n; off += 512) {                        \
+            const ptrdiff_t m = n - off < 512 ? n - off : 512;                \
+            const T *xo = (const T *)x + off;                                 \
+            for (ptrdiff_t i = 0; i < m; i++)                                 \
+                buf[i] = HI(xo[i]) >= (HUGE) && HI(xo[i]) < (INF) ? (T)0 : xo[i]; \
+            r |= k(m, (const char *)buf, y, z + off * (ptrdiff_t)sizeof(T));  \
+            FIX(m, xo, (T *)z + off, fn);                                     \
+        }                                                                     \
+        return r;                                                             \
+    }
+CW_MVEC_TRIG(f64, double, cw_vm_trig_huge_scan, cw_vm_trig_hi64, CW_VM_HUGE64, 0x7ff00000, cw_vm_trig_huge)
+CW_MVEC_TRIG(f32, float, cw_vm_trig_hugef_scan, cw_vm_trig_hi32, CW_VM_HUGE32, 0x7f800000, cw_vm_trig_hugef)
 #define CW_VM_OWN(NAME)                                                       \
     CW_VM_OWN_T(NAME, f64, double, cw_vm_##NAME)                              \
     CW_VM_OWN_T(NAME, f32, float, cw_vm_##NAME##f)

@@ -316,9 +316,13 @@ def test_default_trig_huge_arguments(name):
             xf = x[huge][:300].astype(np.float32)
             xf = xf[np.isfinite(xf)]
             gotf = getattr(cw, name)(xf)
+            mixed = np.array([1e300, np.inf, np.nan, -np.inf, 2.0 ** 20, -3e9] * 100)
+            gotm = getattr(cw, name)(mixed)
     finally:
         cw.set_vmath(prev)
     assert np.array_equal(got, inplace)
+    assert np.isnan(gotm[1::6]).all() and np.isnan(gotm[2::6]).all() and np.isnan(gotm[3::6]).all()
+    check_exact(name, mixed[np.isfinite(mixed)], gotm[np.isfinite(mixed)])
     check_exact(name, x[huge], got[huge])
     want = np.array([correctly_rounded(name, v) for v in x[~huge]])
     assert (np.abs(got[~huge] - want) <= 4 * np.spacing(np.abs(want))).all()

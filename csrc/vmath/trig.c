@@ -8,15 +8,15 @@
  * then the rounding test (vmath.h) and, for the lanes that fail it, the
  * exact path (mp.c: Payne-Hanek reduction with 2/pi to 1408 bits, series
  * in 320-bit fixed point).
- *   reduction, |x| < 2^19: k = round(x * 2/pi) by the 1.5 * 2^52 shifter,
+ *   reduction, |x| < 2^21: k = round(x * 2/pi) by the 1.5 * 2^52 shifter,
  *     r = x - k (P1 + P2 + P3 + P4), P1, P2 of 32 bits (k*P1, k*P2 exact for
  *     |k| < 2^21), P3, P4 of 53 (pi/2 to 2^-176): r1 = x - k*P1 exact
  *     (Sterbenz), r1 - k*P2 by a two-sum, minus k*P3 (an exact product) by a
  *     two-sum, the tails and k*P4 in double.  Absolute error below
- *     2^-150 + 2^-105 |r| (where r is small the two-sums are exact), so
- *     relative 2^-80 for |r| >= 2^-70; a smaller |r| (none is known below
- *     2^-61 for any double, and none for |x| < 2^19 below 2^-57) takes the
- *     exact path, as do |x| >= 2^19, inf and NaN.  |r| <= pi/4 + 2^-33.
+ *     2^-148 + 2^-105 |r| (where r is small the two-sums are exact), so
+ *     relative 2^-78 for |r| >= 2^-70; a smaller |r| (the closest double to
+ *     a multiple of pi/2 has |r| ~ 2^-62) takes the exact path, as do
+ *     |x| >= 2^21, inf and NaN.  |r| <= pi/4 + 2^-31.
  *   evaluation: r = a + t, a = j/256 (j = round(256 r), |j| <= 201, t exact
  *     by Sterbenz, |t| <= 2^-9); with q = k (+1 for cos) the result is
  *     +-(A cos t + B sin t), (A, B) = (sin a, cos a) for even q, (cos a,
@@ -29,7 +29,7 @@
  * evaluated in double is B t^3 (-1/6 + ...), |t^3/6| <= 2^-29.6, with
  * about five roundings, 2^-80.3 |B|, over a result of at least |t| (j = 0)
  * or 2^-9 (|j| >= 1, even q): 2^-71.3; the omitted terms 2^-79; the
- * reduction 2^-80; the tables 2^-106; the other tails below 2^-90: in all
+ * reduction 2^-78; the tables 2^-106; the other tails below 2^-90: in all
  * below 2^-71, inside the 2^-70 that this file's rounding test assumes
  * (CW_VM_RC_TRIG, 2^-70 * 2^55).  tan: sin r and cos r so, then one
  * double-double division (trig_fin), below 2^-69 (CW_VM_RC_TAN).  Special
@@ -88,7 +88,7 @@ static CW_VM_INLINE void trig_eval(double rh, double rl, uint64_t q, double *h, 
     *l = cw_asd(cw_asu(ll) ^ sg);
 }
 
-/* The reduction's first steps (both dtypes): *b for |x| >= 2^19, inf,
+/* The reduction's first steps (both dtypes): *b for |x| >= 2^21, inf,
  * NaN and |x| < 2^-27 (x is then taken as 1), k = round(x 2/pi) by the
  * 1.5 * 2^52 shifter (as an integer and as kf), s + se = x - k (P1 + P2)
  * exactly (x - k*P1 exact by Sterbenz, k*P2 exact, a two-sum). */
@@ -96,7 +96,7 @@ static CW_VM_INLINE void trig_k(double x, uint64_t *b, uint64_t *kint, double *k
                                 double *se)
 {
     const int32_t ha = (int32_t)(cw_asu(x) >> 32) & 0x7fffffff;
-    *b = (uint64_t)(ha >= 0x41200000) | (uint64_t)(ha < 0x3e400000);
+    *b = (uint64_t)(ha >= 0x41400000) | (uint64_t)(ha < 0x3e400000);
     x = cw_sel(*b, 1.0, x);
     const double shift = 0x1.8p52;
     const double kd = x * CW_INV_PIO2 + shift;
@@ -172,7 +172,8 @@ static CW_VM_INLINE double tan_fast(double x, uint64_t *bad, const int fma)
 }
 
 /* ---- the lanes the vector loop leaves (scalar) ----
- * |x| >= 2^19: a Payne-Hanek reduction in 64-bit integers (Payne and
+ * |x| >= 2^19 (the vector loop leaves |x| >= 2^21 here, the default rows'
+ * fix-up 2^19 and up): a Payne-Hanek reduction in 64-bit integers (Payne and
  * Hanek, "Radian reduction for trigonometric functions", SIGNUM Newsletter
  * 18(1), 1983): x = M 2^E, x * 2/pi = M T 2^(E - 1408) (T = floor(2/pi *
  * 2^1408), tables.h), of which only the six words of T around the binary
@@ -273,13 +274,13 @@ static double tan_rest(double x) { return trig_rest(x, 2, 0); }
 static float tanf_rest(float x) { return (float)trig_rest(x, 2, 1); }
 
 /* float32, in plain double: r = x - k pi/2 (x - k*P1 exact, a two-sum
- * with k*P2, k*P3 in double: absolute error below 2^-100, then r rounded
- * to a double, relative 2^-53), |r| <= pi/4 + 2^-33; sin r and cos r by
+ * with k*P2, k*P3 in double: absolute error below 2^-99, then r rounded
+ * to a double, relative 2^-53), |r| <= pi/4 + 2^-31; sin r and cos r by
  * their Taylor polynomials to r^15 and r^16 (omitted terms below 2^-54
  * relative), Horner in double (2^-51): the result within 2^-49 relative,
  * inside the 2^-47 of the float rounding test (cw_vm_hard_f).  |r| < 2^-20
- * for k != 0 (r's relative error could pass 2^-80 there) takes the exact path, as do
- * |x| >= 2^19, inf and NaN; |x| < 2^-27 is special (as float64's).  tan:
+ * for k != 0 (r's relative error could pass 2^-79 there) takes the exact path, as do
+ * |x| >= 2^21, inf and NaN; |x| < 2^-27 is special (as float64's).  tan:
  * sin r / cos r or -cos r / sin r, one more rounding (2^-50 in all). */
 static CW_VM_INLINE float trigf_fast(float xf, const int fn, uint64_t *bad, const int fma)
 {
@@ -402,10 +403,11 @@ CW_VM_LOOPS_T(cw_vm_tanf, float, tanf_fast, tanf_special_v, tanf_rest)
 #define CW_VM_TRIG_SCANS(NAME, T, HI, LO, INF) CW_VM_TRIG_SCAN(NAME, T, HI, LO, INF, )
 #endif
 #define CW_VM_TRIG_HUGE(NAME, T, HI, REST, LO, INF)                            \
-    CW_VM_TRIG_SCANS(NAME##_scan, T, HI, LO, INF)                             \
+    CW_VM_TRIG_SCANS(NAME##_scan_, T, HI, LO, INF)                            \
+    int NAME##_scan(ptrdiff_t n, const T *x) { return NAME##_scan_(n, x); }   \
     void NAME(ptrdiff_t n, const T *x, T *z, int fn)                          \
     {                                                                         \
-        if (!NAME##_scan(n, x))                                               \
+        if (!NAME##_scan_(n, x))                                              \
             return;                                                           \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
             const int32_t a = HI(x[i]);                                       \
@@ -414,9 +416,7 @@ CW_VM_LOOPS_T(cw_vm_tanf, float, tanf_fast, tanf_special_v, tanf_rest)
         }                                                                     \
     }
 /* |x|'s high 32 bits, a signed int (SSE2 has 32-bit compares only) */
-static CW_VM_INLINE int32_t trig_hi64(double x) { return (int32_t)(cw_asu(x) >> 32) & 0x7fffffff; }
-static CW_VM_INLINE int32_t trig_hi32(float x) { return (int32_t)cw_asu32(x) & 0x7fffffff; }
 static double trig_rest64(double x, int fn) { return trig_rest(x, fn, 0); }
 static double trig_rest32(float x, int fn) { return trig_rest(x, fn, 1); }
-CW_VM_TRIG_HUGE(cw_vm_trig_huge, double, trig_hi64, trig_rest64, 0x41200000, 0x7ff00000)
-CW_VM_TRIG_HUGE(cw_vm_trig_hugef, float, trig_hi32, trig_rest32, 0x49000000, 0x7f800000)
+CW_VM_TRIG_HUGE(cw_vm_trig_huge, double, cw_vm_trig_hi64, trig_rest64, CW_VM_HUGE64, 0x7ff00000)
+CW_VM_TRIG_HUGE(cw_vm_trig_hugef, float, cw_vm_trig_hi32, trig_rest32, CW_VM_HUGE32, 0x7f800000)

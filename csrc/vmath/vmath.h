@@ -72,9 +72,14 @@ float cw_vm_cosf_exact(float x);
 float cw_vm_tanf_exact(float x);
 
 /* the default (libmvec) sin/cos/tan rows (fn 0, 1, 2): lanes
- * 2^19 <= |x| < inf made correctly rounded (trig.c) */
+ * 2^19 <= |x| < inf made correctly rounded (trig.c); _scan: whether x has
+ * one; cw_vm_trig_hi64/32 >= CW_VM_HUGE64/32 (and below inf's): one is */
 void cw_vm_trig_huge(ptrdiff_t n, const double *x, double *z, int fn);
 void cw_vm_trig_hugef(ptrdiff_t n, const float *x, float *z, int fn);
+int cw_vm_trig_huge_scan(ptrdiff_t n, const double *x);
+int cw_vm_trig_hugef_scan(ptrdiff_t n, const float *x);
+#define CW_VM_HUGE64 0x41200000
+#define CW_VM_HUGE32 0x49000000
 
 /* lanes the loops sent to the exact path, all threads (vmath.c) */
 extern long long cw_vm_exact_calls;
@@ -173,6 +178,10 @@ static CW_VM_INLINE uint64_t cw_vm_hard_f(double y)
     const uint32_t lo = (uint32_t)cw_asu(y);
     return ((lo - 0x10000000u + 64u) & 0x1fffffffu) <= 128u;
 }
+
+/* |x|'s high 32 bits, a signed int (SSE2 has 32-bit compares only) */
+static CW_VM_INLINE int32_t cw_vm_trig_hi64(double x) { return (int32_t)(cw_asu(x) >> 32) & 0x7fffffff; }
+static CW_VM_INLINE int32_t cw_vm_trig_hi32(float x) { return (int32_t)cw_asu32(x) & 0x7fffffff; }
 
 /* integer bits select: c ? a : b on the bit patterns (no FP operation) */
 static CW_VM_INLINE double cw_sel(uint64_t c, double a, double b)
