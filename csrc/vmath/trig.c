@@ -179,12 +179,12 @@ static CW_VM_INLINE double tan_fast(double x, uint64_t *bad, const int fma)
  * 2^1408), tables.h), of which only the six words of T around the binary
  * point matter -- the words above give multiples of 4 (no effect on the
  * quadrant), those below an error under 2^-203 -- as 64 integer bits and
- * 192 fraction bits y; k = round(y), f = y - k normalised to 128 bits
+ * 192 fraction bits y (truncated: 2^-192); k = round(y), f = y - k normalised to 128 bits
  * (|f| >= 2^-64 for every double: the closest one to a multiple of pi/2
  * has |f| ~ 2^-62; a smaller one goes to mp.c), converted to a
  * double-double (relative 2^-104) and times pi/2 (2^-103); then the same
- * trig_eval and rounding test as the vector path (~40 ns, where mp.c's
- * exact path takes ~0.9 us).  Every other lane, and any whose test fails
+ * trig_eval and rounding test as the vector path (~55 ns an element with
+ * the vector pass before it, where mp.c's exact path takes ~0.9 us).  Every other lane, and any whose test fails
  * here, takes mp.c's exact path. */
 static int trig_ph(double x, uint64_t *k, double *rh, double *rl)
 {
