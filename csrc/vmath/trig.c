@@ -186,7 +186,7 @@ static CW_VM_INLINE double tan_fast(double x, uint64_t *bad, const int fma)
  * trig_eval and rounding test as the vector path (~55 ns an element with
  * the vector pass before it, where mp.c's exact path takes ~0.9 us).  Every other lane, and any whose test fails
  * here, takes mp.c's exact path. */
-static CW_VM_INLINE int trig_ph(double x, uint64_t *k, double *rh, double *rl, const int fma)
+static int trig_ph(double x, uint64_t *k, double *rh, double *rl)
 {
     typedef unsigned __int128 u128;
     enum { NW = CW_TWO_OVER_PI_WORDS };
@@ -236,7 +236,7 @@ static CW_VM_INLINE int trig_ph(double x, uint64_t *k, double *rh, double *rl, c
     const double fh = (double)(A2 >> 11) * sc;
     const double fl = ((double)(A2 & 0x7ff) * 0x1p64 + (double)A1) * (sc * 0x1p-75);
     double ph, pl;
-    cw_2prod(fh, CW_DD_PIO2_HI, &ph, &pl, fma);
+    cw_2prod(fh, CW_DD_PIO2_HI, &ph, &pl, 0);
     double h, l;
     cw_fast2sum(ph, pl + (fh * CW_DD_PIO2_LO + fl * CW_DD_PIO2_HI), &h, &l);
     *rh = neg ? -h : h;
@@ -247,41 +247,20 @@ static CW_VM_INLINE int trig_ph(double x, uint64_t *k, double *rh, double *rl, c
 /* sin, cos or tan (fn 0, 1, 2) of a lane the vector loop left, to double
  * (f32 = 0) or float (1): by trig_ph where it applies and certifies, else
  * mp.c */
-/* the tier for one lane: 1 and *out set where it certifies the result;
- * with FMAs on the levels that have them (~20% faster; the rounding test
- * certifies each result, so both give the same bits) */
-#define CW_VM_TRIG_TIER(NAME, ATTR, FMA)                                      \
-    ATTR static int NAME(double x, int fn, int f32, double *out)              \
-    {                                                                         \
-        uint64_t k;                                                           \
-        double rh, rl, h, l;                                                  \
-        if (!trig_ph(fabs(x), &k, &rh, &rl, FMA))                             \
-            return 0;                                                         \
-        if (fn == 0)    /* fn a constant in each branch: one trig_fin each */ \
-            trig_fin(rh, rl, k, 0, &h, &l, FMA);                              \
-        else if (fn == 1)                                                     \
-            trig_fin(rh, rl, k, 1, &h, &l, FMA);                              \
-        else                                                                  \
-            trig_fin(rh, rl, k, 2, &h, &l, FMA);                              \
-        if (fn != 1 && x < 0)                       /* sin, tan: odd */       \
-            h = -h, l = -l;                                                   \
-        *out = h;                                                             \
-        return f32 ? !cw_vm_hard_f(h) : h + l * (fn == 2 ? CW_VM_RC_TAN : CW_VM_RC_TRIG) == h; \
-    }
-CW_VM_TRIG_TIER(trig_tier_base, , 0)
-#if defined(__x86_64__) && defined(__GNUC__)
-CW_VM_TRIG_TIER(trig_tier_fma, CW_VM_AVX2, 1)
-#else
-#define trig_tier_fma trig_tier_base
-#endif
-
 static double trig_rest(double x, int fn, int f32)
 {
     const double ax = fabs(x);
-    double h;
-    if (ax >= 0x1p19 && ax <= 0x1.fffffffffffffp1023 &&
-        (cw_vm_level() ? trig_tier_fma : trig_tier_base)(x, fn, f32, &h))
-        return h;
+    if (ax >= 0x1p19 && ax <= 0x1.fffffffffffffp1023) {
+        uint64_t k;
+        double rh, rl, h, l;
+        if (trig_ph(ax, &k, &rh, &rl)) {
+            trig_fin(rh, rl, k, fn, &h, &l, 0);
+            if (fn != 1 && x < 0)                       /* sin, tan: odd */
+                h = -h, l = -l;
+            if (f32 ? !cw_vm_hard_f(h) : h + l * (fn == 2 ? CW_VM_RC_TAN : CW_VM_RC_TRIG) == h)
+                return h;
+        }
+    }
     static float (*const ef[3])(float) = { cw_vm_sinf_exact, cw_vm_cosf_exact, cw_vm_tanf_exact };
     static double (*const ed[3])(double) = { cw_vm_sin_exact, cw_vm_cos_exact, cw_vm_tan_exact };
     return f32 ? ef[fn]((float)x) : ed[fn](x);
