@@ -304,7 +304,10 @@ void *cw_parallel_driver(void);
 void *cw_parallel_tasks_driver(void);
 
 typedef enum {
-    CW_EINTPOW = 64    /* integer raised to a negative integer power */
+    CW_EINTPOW = 64,   /* integer raised to a negative integer power */
+    CW_ETRIG = 128     /* a sin/cos/tan argument 2^19 <= |x| < inf in a JIT
+                          loop (csrc/cw_eval.h): evaluate runs the call again
+                          on the block interpreter; never an error */
 } cw_eval_status;
 
 /* ---- evaluate without a compiler: the block interpreter (csrc/interp.c,

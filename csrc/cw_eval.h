@@ -50,6 +50,51 @@
 CW_E_QCMP(float, f32, int32_t, INT32_MAX)
 CW_E_QCMP(double, f64, int64_t, INT64_MAX)
 
+/* The error flag of an element function (`cw_e_err *err`, a bit set per
+ * kind): an integer to a negative integer power (the call fails,
+ * CW_EINTPOW), and a sin, cos or tan argument with 2^19 <= |x| < inf
+ * (CW_ETRIG).  libmvec's reduction is off by up to 1.4e5 ULP there, so
+ * cw_e_sin_f64 & co. compute such a lane as sin(+0) and set CW_E_ERR_TRIG;
+ * evaluate (pkg/_evaluate.py) then runs the whole call again on the block
+ * interpreter, whose trig ops (csrc/interp.c) are the same libmvec loop
+ * with those lanes from csrc/vmath/trig.c, correctly rounded -- so the other
+ * lanes keep their bits and no result depends on the thread count.  The
+ * bound is vmath.h's CW_VM_HUGE64/32 (kernels.c asserts it).
+ * Written so that GCC still vectorises every loop that it did without the
+ * test (checked with -fopt-info-vec): the flag is an unsigned char (an int
+ * kept loops that also load uint8 scalar), the lane is masked with integer
+ * ops (with `h ? 0 : x` GCC split the loop into sin(0) and sin(x) paths,
+ * "control flow in loop", wherever float32 and float64 mix), one unsigned
+ * compare tests the range. */
+typedef unsigned char cw_e_err;
+/* elements of a vector run in the JIT's loops and the interpreter's: every
+ * element through the same vector code (csrc/interp.c, CW_I_RUNS) */
+#define CW_E_BLK 64
+#define CW_E_ERR_INTPOW 1
+#define CW_E_ERR_TRIG 2
+#define CW_E_TRIG_HUGE64 0x41200000
+#define CW_E_TRIG_HUGE32 0x49000000
+#define CW_E_TRIG(NAME, T, SUF, UT, SHIFT, HUGE, INF)                         \
+    static inline T cw_e_##NAME##_##SUF(T x, cw_e_err *err)                   \
+    {                                                                         \
+        UT u;                                                                 \
+        memcpy(&u, &x, sizeof u);                                             \
+        const uint32_t hi = (uint32_t)(u >> SHIFT) & 0x7fffffffu;             \
+        const int h = hi - (uint32_t)(HUGE) < (uint32_t)(INF) - (uint32_t)(HUGE); \
+        *err |= (cw_e_err)(h * CW_E_ERR_TRIG);                                \
+        u &= (UT)0 - (UT)!h;                                                  \
+        memcpy(&x, &u, sizeof x);                                             \
+        return cw_##NAME##_##SUF(x);                                          \
+    }
+#define CW_E_TRIG2(NAME)                                                      \
+    CW_E_TRIG(NAME, double, f64, uint64_t, 32, CW_E_TRIG_HUGE64, 0x7ff00000u)  \
+    CW_E_TRIG(NAME, float, f32, uint32_t, 0, CW_E_TRIG_HUGE32, 0x7f800000u)
+#ifdef CW_EVAL_JIT
+CW_E_TRIG2(sin) CW_E_TRIG2(cos) CW_E_TRIG2(tan)
+#endif
+#undef CW_E_TRIG2
+#undef CW_E_TRIG
+
 #define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
     static inline T cw_e_rem_##SUF(T a, T b)                                  \
     {                                                                         \
@@ -98,10 +143,10 @@ CW_E_FLOAT(double, f64, fmod, copysign, pow, sqrt)
             r = (T)(r + b);                                                   \
         return r;                                                             \
     }                                                                         \
-    static inline T cw_e_pow_##SUF(T a, T b, int *err)                        \
+    static inline T cw_e_pow_##SUF(T a, T b, cw_e_err *err)                      \
     {                                                                         \
         if (b < (T)0) {                                                       \
-            __atomic_store_n(err, 1, __ATOMIC_RELAXED);                       \
+            __atomic_fetch_or(err, CW_E_ERR_INTPOW, __ATOMIC_RELAXED);        \
             return 0;                                                         \
         }                                                                     \
         T r = 1;                                                              \

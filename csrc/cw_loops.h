@@ -33,6 +33,14 @@ typedef struct {
 /* Largest item size of any loop (complex128): the drivers' buffers. */
 #define CW_MAX_ITEM 16
 
+/* The default (libmvec) float64 / float32 sin (fn 0), cos (1) and tan (2)
+ * around the libmvec loop k of the caller's (kernels.c's rows, the block
+ * interpreter's ops): k on n elements of x into z (z == x allowed), lanes
+ * with 2^19 <= |x| < inf computed by csrc/vmath/trig.c (correctly rounded;
+ * libmvec's reduction is off by up to 1.4e5 ULP there); k's status. */
+int cw_mvec_trig_f64(cw_kernel_fn k, ptrdiff_t n, const char *x, const char *y, char *z, int fn);
+int cw_mvec_trig_f32(cw_kernel_fn k, ptrdiff_t n, const char *x, const char *y, char *z, int fn);
+
 /* The complex loops (complex.c) of the row called name, for dtype CW_C64
  * or CW_C128; NULL if that row has none. */
 const cw_loops *cw_complex_loops(const char *name, int dtype);

@@ -41,6 +41,8 @@
 #include "cw_scalar.h"
 #include "cw_eval.h"
 #include "cw_iter.h"
+#include "cw_loops.h"
+#include "vmath/vmath.h"
 
 /* Bounds (also pkg/_interp.py's): registers of a program; elements of all
  * of one thread's buffers together (8 bytes each: 256 KiB of stack). */
@@ -48,42 +50,66 @@
 #define CW_I_MAX_SCRATCH 32768
 
 typedef void (*cw_i_fn)(ptrdiff_t n, char *d, const char *a, const char *b,
-                        const char *c, int *err);
+                        const char *c, cw_e_err *err);
 
 /* ---- the instruction loops ------------------------------------------------
  * Each family is written once as a macro of M: M = CW_I_DEF defines the loop
  * functions, M = CW_I_ENTRY lists them in the name table. */
+/* Every element goes through the same vector code, whatever its position
+ * in a block, the block size or the thread count (as kernels.c's loops,
+ * CW_BLK): whole runs of CW_E_BLK with a constant trip count, the last
+ * partial run padded with copies of its first element (which raise no new
+ * FP flag) -- a scalar remainder loop would call scalar libm, whose last
+ * bit may differ from libmvec's.  The JIT's loops do the same (pkg/_cgen.py),
+ * so an element's result is the JIT's. */
+#define CW_I_RUNS(TO, LOAD, PAD, EXPR)                                         \
+    ptrdiff_t i0 = 0;                                                          \
+    for (; i0 + CW_E_BLK <= n; i0 += CW_E_BLK) {                               \
+        _Pragma("GCC ivdep")                                                   \
+        for (int j = 0; j < CW_E_BLK; j++) {                                   \
+            const ptrdiff_t i = i0 + j;                                        \
+            LOAD                                                               \
+            d[i] = (TO)(EXPR);                                                 \
+        }                                                                      \
+    }                                                                          \
+    if (i0 < n) {                                                              \
+        const ptrdiff_t r = n - i0;                                            \
+        TO pd[CW_E_BLK];                                                       \
+        PAD                                                                    \
+        _Pragma("GCC ivdep")                                                   \
+        for (int i = 0; i < CW_E_BLK; i++) {                                   \
+            LOAD                                                               \
+            pd[i] = (TO)(EXPR);                                                \
+        }                                                                      \
+        memcpy(d + i0, pd, (size_t)r * sizeof(TO));                            \
+    }
+#define CW_I_PAD(T, V)                                                         \
+    T V##p_[CW_E_BLK];                                                         \
+    for (int j = 0; j < CW_E_BLK; j++)                                         \
+        V##p_[j] = V[i0 + (j < r ? j : 0)];                                    \
+    V = V##p_;
 #define CW_I_DEF1(NAME, TO, TA, EXPR)                                          \
     CW_DISPATCH static void cwi_##NAME(ptrdiff_t n, char *d_, const char *a_,  \
-                                       const char *b_, const char *c_, int *err) \
+                                       const char *b_, const char *c_, cw_e_err *err) \
     {                                                                          \
         TO *d = (TO *)d_;                                                      \
         const TA *a = (const TA *)a_;                                          \
         (void)b_; (void)c_; (void)err;                                         \
-        _Pragma("GCC ivdep")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                    \
-            TA x = a[i];                                                       \
-            d[i] = (TO)(EXPR);                                                 \
-        }                                                                      \
+        CW_I_RUNS(TO, TA x = a[i];, CW_I_PAD(TA, a), EXPR)                     \
     }
 #define CW_I_DEF2(NAME, TO, TA, TB, EXPR)                                      \
     CW_DISPATCH static void cwi_##NAME(ptrdiff_t n, char *d_, const char *a_,  \
-                                       const char *b_, const char *c_, int *err) \
+                                       const char *b_, const char *c_, cw_e_err *err) \
     {                                                                          \
         TO *d = (TO *)d_;                                                      \
         const TA *a = (const TA *)a_;                                          \
         const TB *b = (const TB *)b_;                                          \
         (void)c_; (void)err;                                                   \
-        _Pragma("GCC ivdep")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                    \
-            TA x = a[i];                                                       \
-            TB y = b[i];                                                       \
-            d[i] = (TO)(EXPR);                                                 \
-        }                                                                      \
+        CW_I_RUNS(TO, TA x = a[i]; TB y = b[i];, CW_I_PAD(TA, a) CW_I_PAD(TB, b), EXPR) \
     }
 #define CW_I_DEF3(NAME, T)                                                     \
     CW_DISPATCH static void cwi_##NAME(ptrdiff_t n, char *d_, const char *a_,  \
-                                       const char *b_, const char *c_, int *err) \
+                                       const char *b_, const char *c_, cw_e_err *err) \
     {                                                                          \
         T *d = (T *)d_;                                                        \
         const uint8_t *c = (const uint8_t *)a_;                                \
@@ -206,6 +232,65 @@ CW_I_FAMILIES(CW_I_DEF)
     CW_I_DEF1(fn_##NAME##_f64, uint8_t, double, cw_##NAME##_f64(x))
 #include "ops.def"
 
+/* The rows of corewise's own vector math (csrc/vmath/): with it on
+ * (cw.set_vmath("own"); pkg/_evaluate.py then runs every plan calling one
+ * of them here) an op is the row's own loop, bitwise cw.exp & co.; else
+ * the loop above -- for sin, cos and tan through cw_mvec_trig_* (kernels.c),
+ * which computes the lanes with a huge argument (2^19 <= |x| < inf, where
+ * libmvec's reduction is off by up to 1.4e5 ULP) with csrc/vmath/trig.c:
+ * the JIT flags such a lane (CW_ETRIG, cw_eval.h) and evaluate runs the
+ * call again here, so the other lanes keep the JIT's bits. */
+#define CW_I_VM(NAME, SUF, T, VM, LIBMVEC)                                     \
+    static int cwi_k_##NAME##_##SUF(ptrdiff_t n, const char *x, const char *y, char *z) \
+    {                                                                          \
+        (void)y;                                                               \
+        cwi_fn_##NAME##_##SUF(n, z, x, NULL, NULL, NULL);                      \
+        return 0;                                                              \
+    }                                                                          \
+    static void cwi_vm_##NAME##_##SUF(ptrdiff_t n, char *d, const char *a, const char *b, \
+                                      const char *c, cw_e_err *err)                 \
+    {                                                                          \
+        (void)b; (void)c; (void)err;                                           \
+        if (cw_vm_own_on())                                                    \
+            VM(n, (const T *)a, (T *)d);                                       \
+        else                                                                   \
+            LIBMVEC;                                                           \
+    }
+#define CW_I_VM_PLAIN(NAME, SUF) (void)cwi_k_##NAME##_##SUF(n, a, NULL, d)
+#define CW_I_VM_TRIG(NAME, SUF, FN) (void)cw_mvec_trig_##SUF(cwi_k_##NAME##_##SUF, n, a, NULL, d, FN)
+#define CW_I_VM2(NAME, L64, L32)                                               \
+    CW_I_VM(NAME, f64, double, cw_vm_##NAME, L64)                              \
+    CW_I_VM(NAME, f32, float, cw_vm_##NAME##f, L32)
+CW_I_VM2(exp, CW_I_VM_PLAIN(exp, f64), CW_I_VM_PLAIN(exp, f32))
+CW_I_VM2(exp2, CW_I_VM_PLAIN(exp2, f64), CW_I_VM_PLAIN(exp2, f32))
+CW_I_VM2(log, CW_I_VM_PLAIN(log, f64), CW_I_VM_PLAIN(log, f32))
+CW_I_VM2(log2, CW_I_VM_PLAIN(log2, f64), CW_I_VM_PLAIN(log2, f32))
+CW_I_VM2(log10, CW_I_VM_PLAIN(log10, f64), CW_I_VM_PLAIN(log10, f32))
+CW_I_VM2(sin, CW_I_VM_TRIG(sin, f64, 0), CW_I_VM_TRIG(sin, f32, 0))
+CW_I_VM2(cos, CW_I_VM_TRIG(cos, f64, 1), CW_I_VM_TRIG(cos, f32, 1))
+CW_I_VM2(tan, CW_I_VM_TRIG(tan, f64, 2), CW_I_VM_TRIG(tan, f32, 2))
+/* the op table's pick: cwi_vm_<row> where defined here, else cwi_fn_<row> */
+#define CW_I_VMROW(NAME) ~, cwi_vm_##NAME,
+#define CW_I_VM_exp_f64 CW_I_VMROW(exp_f64)
+#define CW_I_VM_exp_f32 CW_I_VMROW(exp_f32)
+#define CW_I_VM_exp2_f64 CW_I_VMROW(exp2_f64)
+#define CW_I_VM_exp2_f32 CW_I_VMROW(exp2_f32)
+#define CW_I_VM_log_f64 CW_I_VMROW(log_f64)
+#define CW_I_VM_log_f32 CW_I_VMROW(log_f32)
+#define CW_I_VM_log2_f64 CW_I_VMROW(log2_f64)
+#define CW_I_VM_log2_f32 CW_I_VMROW(log2_f32)
+#define CW_I_VM_log10_f64 CW_I_VMROW(log10_f64)
+#define CW_I_VM_log10_f32 CW_I_VMROW(log10_f32)
+#define CW_I_VM_sin_f64 CW_I_VMROW(sin_f64)
+#define CW_I_VM_sin_f32 CW_I_VMROW(sin_f32)
+#define CW_I_VM_cos_f64 CW_I_VMROW(cos_f64)
+#define CW_I_VM_cos_f32 CW_I_VMROW(cos_f32)
+#define CW_I_VM_tan_f64 CW_I_VMROW(tan_f64)
+#define CW_I_VM_tan_f32 CW_I_VMROW(tan_f32)
+#define CW_I_PICK_(...) CW_PSECOND_(__VA_ARGS__)
+#define CW_I_FNENTRY(NAME, SUF)                                                \
+    {"fn_" #NAME "_" #SUF, CW_I_PICK_(CW_I_VM_##NAME##_##SUF, cwi_fn_##NAME##_##SUF, ~), 1},
+
 typedef struct {
     const char *name;
     cw_i_fn fn;
@@ -214,7 +299,7 @@ typedef struct {
 
 static const cw_i_op cw_i_ops[] = {
     CW_I_FAMILIES(CW_I_ENTRY)
-#define CW_UNARY(NAME, ...) CW_I_ENTRY1(fn_##NAME##_f32) CW_I_ENTRY1(fn_##NAME##_f64)
+#define CW_UNARY(NAME, ...) CW_I_FNENTRY(NAME, f32) CW_I_FNENTRY(NAME, f64)
 #define CW_BINARY(NAME, ...) CW_I_ENTRY2(fn_##NAME##_f32) CW_I_ENTRY2(fn_##NAME##_f64)
 #define CW_PREDICATE(NAME, ...) CW_I_ENTRY1(fn_##NAME##_f32) CW_I_ENTRY1(fn_##NAME##_f64)
 #include "ops.def"
@@ -244,7 +329,7 @@ typedef struct {
     const int32_t *kind, *isz;
     char *const *base;
     const ptrdiff_t *shape, *strides;
-    int err;
+    cw_e_err err;
 } cw_i_ctx;
 
 /* Copies cnt elements of size sz between strided memory (byte strides ds,

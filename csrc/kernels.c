@@ -17,6 +17,7 @@
 #include "cw_loops.h"
 #include "cw_scalar.h"
 #include "vmath/vmath.h"
+#include "cw_eval.h"
 
 typedef struct {
     cw_op_info info;
@@ -335,25 +336,30 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
 #define CW_VM_MVEC_tan(K, SUF, T) cw_mvec_trig_##SUF(cw_k_tan_##SUF, n, x, y, z, 2)
 /* no huge lane (the rule): the libmvec loop; else by pieces whose huge
  * lanes the libmvec loop sees as 0 (glibc's slow reduction of them, ~60 ns
- * each, would be thrown away) and trig.c then computes */
+ * each, would be thrown away) and trig.c then computes from a copy of the
+ * piece (z may be x: the block interpreter's registers, csrc/interp.c,
+ * which runs its own loops through these too; cw_loops.h) */
 #define CW_MVEC_TRIG(SUF, T, SCAN, HI, HUGE, INF, FIX)                        \
-    static int cw_mvec_trig_##SUF(cw_kernel_fn k, ptrdiff_t n, const char *x, const char *y, \
-                                  char *z, int fn)                            \
+    int cw_mvec_trig_##SUF(cw_kernel_fn k, ptrdiff_t n, const char *x, const char *y, \
+                           char *z, int fn)                                   \
     {                                                                         \
         if (!SCAN(n, (const T *)x))                                           \
             return k(n, x, y, z);                                             \
         int r = 0;                                                            \
-        T buf[512];                                                           \
+        T buf[512], orig[512];                                                \
         for (ptrdiff_t off = 0; off < n; off += 512) {                        \
             const ptrdiff_t m = n - off < 512 ? n - off : 512;                \
-            const T *xo = (const T *)x + off;                                 \
+            memcpy(orig, (const T *)x + off, (size_t)m * sizeof(T));          \
             for (ptrdiff_t i = 0; i < m; i++)                                 \
-                buf[i] = HI(xo[i]) >= (HUGE) && HI(xo[i]) < (INF) ? (T)0 : xo[i]; \
+                buf[i] = HI(orig[i]) >= (HUGE) && HI(orig[i]) < (INF) ? (T)0 : orig[i]; \
             r |= k(m, (const char *)buf, y, z + off * (ptrdiff_t)sizeof(T));  \
-            FIX(m, xo, (T *)z + off, fn);                                     \
+            FIX(m, orig, (T *)z + off, fn);                                   \
         }                                                                     \
         return r;                                                             \
     }
+/* corewise.evaluate's fused loops test the same bound (csrc/cw_eval.h) */
+_Static_assert(CW_E_TRIG_HUGE64 == CW_VM_HUGE64 && CW_E_TRIG_HUGE32 == CW_VM_HUGE32,
+               "cw_eval.h and vmath.h disagree on the huge trig arguments");
 CW_MVEC_TRIG(f64, double, cw_vm_trig_huge_scan, cw_vm_trig_hi64, CW_VM_HUGE64, 0x7ff00000, cw_vm_trig_huge)
 CW_MVEC_TRIG(f32, float, cw_vm_trig_hugef_scan, cw_vm_trig_hi32, CW_VM_HUGE32, 0x7f800000, cw_vm_trig_hugef)
 #define CW_VM_OWN(NAME)                                                       \

@@ -6,12 +6,15 @@ such kernel shares, emitted here for one layout class:
 
 - ``cw_ctx``, the context of one call: the operands' base pointers (inputs,
   then the output), the n-d iteration space, the error flag;
-- the per-run loop: for the n-d layout ``cw_run`` over one run of the
-  innermost dimension, loading and storing elements with ``memcpy`` through
-  byte strides (any alignment, any stride); for the contiguous layout
-  ``cw_loop`` over typed pointers (an input is a contiguous array 'c' or a
-  size-1 scalar 's' read once), ``#pragma GCC ivdep`` and ``CW_DISPATCH``
-  (target clones), so the compiler vectorises the element function;
+- the per-run loop, in vector runs of ``CW_E_BLK`` elements, the last one
+  padded, so that every element goes through the same vector code
+  (``_vec_runs``): for the n-d layout ``cw_run`` over one run of the
+  innermost dimension, gathering elements with ``memcpy`` through byte
+  strides (any alignment, any stride) into buffers for ``cw_vec`` and
+  scattering its results; for the contiguous layout ``cw_loop`` over typed
+  pointers (an input is a contiguous array 'c' or a size-1 scalar 's' read
+  once); both ``#pragma GCC ivdep`` and ``CW_DISPATCH`` (target clones), so
+  the compiler vectorises the element function;
 - ``cw_block``, the work over the flat elements [lo, hi) that the parallel
   driver hands one thread: through ``cw_nd_walk`` (csrc/cw_eval.h) for the
   n-d layout, by offsetting the pointers for the contiguous one;
@@ -58,9 +61,11 @@ def elementwise(ins, out, expr, layout, err_status=None):
     type; ``expr``: a C expression of the parameters, the output element;
     ``layout``: ``"n"`` (every operand n-d strided) or a tuple with ``"c"``
     (contiguous) or ``"s"`` (size-1 scalar) per input, the output then being
-    contiguous; ``err_status``: None, or the name of the status code (e.g.
-    ``"CW_EINTPOW"``) that the call returns when an element set the error
-    flag -- the element function then has a last parameter ``int *err``.
+    contiguous; ``err_status``: None, or the names of the status codes
+    (``"CW_EINTPOW"``, ``"CW_ETRIG"``) that the call returns when an element
+    set their bit of the error flag (csrc/cw_eval.h) -- the element function
+    then has a last parameter ``cw_e_err *err``, a local of the loop that the
+    loop ors into the call's flag at its end (so the loop still vectorises).
     """
     ins = tuple(ins)
     nptr = len(ins) + 1
@@ -81,7 +86,7 @@ def _element_function(ins, out, expr, err_status):
     params = [f"{t} x{k}" for k, t in enumerate(ins)]
     lines = []
     if err_status:
-        params.append("int *err")
+        params.append("cw_e_err *err")
         lines.append("    (void)err;")
     return ([f"static inline {out} cw_expr({', '.join(params) or 'void'})", "{"]
             + lines + [f"    return {expr};", "}", ""])
@@ -97,14 +102,21 @@ def _ctx(nptr, fields, err_status):
     return f"typedef struct {{ char *p[{nptr}];{fields}{err} }} cw_ctx;"
 
 
+_ERR_BIT = {"CW_EINTPOW": "CW_E_ERR_INTPOW", "CW_ETRIG": "CW_E_ERR_TRIG"}
+
+
 def _entry(params, fill, err_status):
     """cw_eval: the context filled by ``fill``, the driver run over cw_block."""
     lines = [f"int cw_eval(uintptr_t driver, int cost, {params})", "{",
              "    drv_t drv = (drv_t)driver;"] + fill
     if err_status:
+        ret = " | ".join(f"(c.err & {_ERR_BIT[st]} ? {st} : 0)" for st in err_status)
         return lines + ["    int rc = drv(n, cost, cw_block, &c);",
-                        f"    return rc | (c.err ? {err_status} : 0);", "}"]
+                        f"    return rc | {ret};", "}"]
     return lines + ["    return drv(n, cost, cw_block, &c);", "}"]
+
+
+_ERR_FLUSH = "    if (e) __atomic_fetch_or({}, e, __ATOMIC_RELAXED);"
 
 
 def _typed_loads(types, layout, ptrs, offset, index):
@@ -124,18 +136,55 @@ def _typed_loads(types, layout, ptrs, offset, index):
     return lines, vals
 
 
+# Every element goes through the same vector code whatever its position,
+# the array's length, layout or the thread count (as the package's own loops,
+# csrc/kernels.c's CW_BLK, and the interpreter's, csrc/interp.c's
+# CW_I_RUNS): runs of CW_E_BLK elements with a constant trip count, the
+# last partial run padded with copies of its first element (no new FP
+# flag).  A remainder loop of GCC's would call scalar libm, whose last bit
+# may differ from libmvec's vector functions (it did, for sin on 9% of
+# strided inputs and on the tails of short arrays).
+
+def _vec_runs(ins, out, values, err_status):
+    """A CW_E_BLK loop of the element function into ``yv`` at index ``i``."""
+    return ["#pragma GCC ivdep", "        for (int i = 0; i < CW_E_BLK; i++)",
+            f"            yv[i] = {_call(values, '&e', err_status)};"]
+
+
 def _nd(ins, out, err_status):
     nin, nptr = len(ins), len(ins) + 1
     err_init = " c.err = 0;" if err_status else ""
+    params = ([f"const {t} *restrict b{k}" for k, t in enumerate(ins)] + [f"{out} *restrict yv"]
+              + (["cw_e_err *err"] if err_status else []))
     lines = [_ctx(nptr, " const ptrdiff_t *shape; const ptrdiff_t *st; int ndim;", err_status),
-             "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
-             "    cw_ctx *c = (cw_ctx *)v;" if err_status else "    (void)v;",
-             "    for (ptrdiff_t i = 0; i < n; i++) {"]
-    for k, t in enumerate(ins):
-        lines.append(f"        {t} x{k}; memcpy(&x{k}, p[{k}] + i * s[{k}], sizeof x{k});")
-    call = _call([f"x{k}" for k in range(nin)], "&c->err", err_status)
-    lines += [f"        {out} y = {call};",
-              f"        memcpy(p[{nin}] + i * s[{nin}], &y, sizeof y);", "    }", "}",
+             # one padded run of gathered elements, vectorised
+             f"CW_DISPATCH static void cw_vec({', '.join(params)})", "{"]
+    if err_status:
+        lines.append("    cw_e_err e = 0;")
+    lines += [ln[4:] if ln.startswith("    ") else ln
+              for ln in _vec_runs(ins, out, [f"b{k}[i]" for k in range(nin)], err_status)]
+    if err_status:
+        lines.append("    *err |= e;")
+    lines += ["}",
+              "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
+              "    cw_ctx *c = (cw_ctx *)v;" if err_status else "    (void)v;"]
+    if err_status:
+        lines.append("    cw_e_err e = 0;")
+    lines += ["    for (ptrdiff_t i0 = 0; i0 < n; i0 += CW_E_BLK) {",
+              "        const ptrdiff_t r = n - i0 < CW_E_BLK ? n - i0 : CW_E_BLK;"]
+    lines += [f"        {t} b{k}[CW_E_BLK];" for k, t in enumerate(ins)]
+    lines += [f"        {out} yv[CW_E_BLK];",
+              "        for (int j = 0; j < CW_E_BLK; j++) {",
+              "            const ptrdiff_t k = i0 + (j < r ? j : 0);"]
+    lines += [f"            memcpy(&b{k}[j], p[{k}] + k * s[{k}], sizeof b{k}[j]);"
+              for k in range(nin)]
+    lines += ["        }",
+              f"        cw_vec({''.join(f'b{k}, ' for k in range(nin))}yv{', &e' if err_status else ''});",
+              "        for (ptrdiff_t j = 0; j < r; j++)",
+              f"            memcpy(p[{nin}] + (i0 + j) * s[{nin}], &yv[j], sizeof yv[j]);", "    }"]
+    if err_status:
+        lines.append(_ERR_FLUSH.format("&c->err"))
+    lines += ["}",
               "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
               "    cw_ctx *c = (cw_ctx *)v;",
               f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {nptr}, c->p, c->st, cw_run, c);",
@@ -154,9 +203,34 @@ def _contiguous(ins, out, layout, err_status):
     lines = [_ctx(nptr, "", err_status),
              f"CW_DISPATCH static void cw_loop(ptrdiff_t n, char **p{err_param})", "{"]
     loads, values = _typed_loads(ins, layout, "p", "", "i")
-    lines += loads + [f"    {out} *y = ({out} *)p[{nin}];", "#pragma GCC ivdep",
-              "    for (ptrdiff_t i = 0; i < n; i++)",
-              f"        y[i] = {_call(values, 'err', err_status)};", "}",
+    lines += loads + [f"    {out} *y = ({out} *)p[{nin}];"]
+    if err_status:
+        lines.append("    cw_e_err e = 0;")
+    # a size-1 input as a vector too (not loop-invariant: GCC would hoist a
+    # function of it out of the loop, into one scalar libm call)
+    for k, (t, lay) in enumerate(zip(ins, layout)):
+        if lay == "s":
+            lines += [f"    {t} s{k}[CW_E_BLK];",
+                      f"    for (int j = 0; j < CW_E_BLK; j++) s{k}[j] = v{k};"]
+    values = [v.replace("[i]", "[i0 + i]") if lay == "c" else f"s{k}[i]"
+              for k, (v, lay) in enumerate(zip(values, layout))]
+    lines += ["    ptrdiff_t i0 = 0;",
+              "    for (; i0 + CW_E_BLK <= n; i0 += CW_E_BLK) {",
+              f"        {out} *yv = y + i0;"]
+    lines += _vec_runs(ins, out, values, err_status)
+    lines += ["    }", "    if (i0 < n) {", "        const ptrdiff_t r = n - i0;"]
+    for k, (t, lay) in enumerate(zip(ins, layout)):
+        if lay == "c":
+            lines += [f"        {t} b{k}[CW_E_BLK];",
+                      "        for (int j = 0; j < CW_E_BLK; j++)",
+                      f"            b{k}[j] = v{k}[i0 + (j < r ? j : 0)];"]
+    lines.append(f"        {out} yv[CW_E_BLK];")
+    lines += _vec_runs(ins, out, [f"b{k}[i]" if lay == "c" else f"s{k}[i]"
+                                  for k, lay in enumerate(layout)], err_status)
+    lines += ["        memcpy(y + i0, yv, (size_t)r * sizeof yv[0]);", "    }"]
+    if err_status:
+        lines.append(_ERR_FLUSH.format("err"))
+    lines += ["}",
               "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
               "    cw_ctx *c = (cw_ctx *)v;", f"    char *p[{nptr}];"]
     for k, (t, lay) in enumerate(zip(ins, layout)):

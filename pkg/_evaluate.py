@@ -357,12 +357,22 @@ def c_code(node):
         suf_in = _CTYPES[args[0][1]][1]
         return f"((uint8_t){_C_QUIET[extra]}_{suf_in}({c[0]}, {c[1]}))"
     if fam == "fn":
+        if extra in _TRIG:  # libmvec's, huge arguments flagged (cw_eval.h, CW_ETRIG)
+            return f"cw_e_{extra}_{_CTYPES[args[0][1]][1]}({c[0]}, err)"
         code = f"cw_{extra}_{_CTYPES[args[0][1]][1]}({', '.join(c)})"
         return f"((uint8_t){code})" if dt == _BOOL else code
     return _C_FMT[fam].format(*c, ct=ct, suf=suf, sym=_C_SYM.get(extra))
 
 
 _CMP_C = ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal")
+# The functions of the table that corewise's own vector math computes
+# (csrc/vmath/, cw.set_vmath("own")): with it on, a plan calling one runs on
+# the block interpreter, whose ops for them are the rows' own loops (bitwise
+# cw.exp & co.; the JIT's fused loops can only call libmvec).  sin, cos and
+# tan with libmvec: the JIT flags a huge argument (CW_ETRIG) and the call
+# runs again on the interpreter (_run_jit).
+_VMATH_OWN = frozenset("exp exp2 log log2 log10 sin cos tan".split())
+_TRIG = frozenset(("sin", "cos", "tan"))
 _ARITH_C = ("add", "subtract", "multiply", "bitwise_and", "bitwise_or")
 
 
@@ -377,6 +387,8 @@ class Plan:
         self._slot = {}
         self.cost = 1
         self.uses_err = False  # an integer power: the module gets the error flag (CW_EINTPOW)
+        self.fns = set()       # the table's functions it calls
+        self.rerun = False     # the JIT's call may run again (sin/cos/tan: _checked)
         r = self.gen(parsed.tree)
         if isinstance(r, _W):
             dt = np.result_type(r.value if r.value is not None else _WEAK_REP[r.py])
@@ -458,6 +470,7 @@ class Plan:
             raise _err(f"{name} on {', '.join(map(str, ins))} is not supported: the table's "
                        "scalar functions take float32 or float64", TypeError)
         self.cost += _TABLE[name].cost
+        self.fns.add(name)
         return _V(_node("fn", out, codes, name), out)
 
     def operator(self, name, c, ins, out, args):
@@ -509,7 +522,11 @@ class Plan:
         return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
                                  _CTYPES[store][0],
                                  c_code(_cast(self.root.code, store)), layout,
-                                 err_status="CW_EINTPOW" if self.uses_err else None)
+                                 err_status=self.err_status())
+
+    def err_status(self):
+        st = (("CW_EINTPOW",) if self.uses_err else ()) + (("CW_ETRIG",) if self.fns & _TRIG else ())
+        return st or None
 
     def module(self, store, layout):
         key = (store, layout)
@@ -522,6 +539,8 @@ class Plan:
 
 # ---- the call ----------------------------------------------------------------
 
+_own_vmath = lib.cw_get_vmath   # 1: cw.set_vmath("own")
+_ETRIG = lib.CW_ETRIG
 _parsed = {}
 _plans = {}
 _CACHE_MAX = 4096
@@ -529,12 +548,17 @@ _ndarray = np.ndarray
 
 
 def _plan(p, sig):
-    # no compiler (or COREWISE_EVAL=interp): the block interpreter (_interp)
+    # no compiler (or COREWISE_EVAL=interp): the block interpreter (_interp);
+    # so too a plan calling one of _VMATH_OWN with the own vector math on
     interp = _interp.use_interp()
-    key = (p.text, sig, interp)
+    own = not interp and _own_vmath()
+    key = (p.text, sig, interp, own)
     plan = _plans.get(key)
     if plan is None:
         plan = Plan(p, sig)
+        if own and plan.fns & _VMATH_OWN:
+            interp = True
+        plan.rerun = not interp and bool(plan.fns & _TRIG)
         plan.slot_idx = tuple(p.names.index(name) for name, _, _ in plan.slots)
         plan.fast = None
         plan.interp = interp
@@ -629,7 +653,8 @@ def evaluate(ex, local_dict=None, out=None):
             if type(out) is _ndarray and out.shape == shape and out.dtype == plan.res_dt:
                 f = out.flags
                 if f.c_contiguous and f.writeable and f.aligned and not any(
-                        _shares(a, out) and a is not out and needs_input_copy(a, out)
+                        _shares(a, out) and (plan.rerun or (
+                            a is not out and needs_input_copy(a, out)))
                         for a in arrays):
                     rc = plan.fast(shape, arrays, out)
                     if rc:
@@ -650,8 +675,9 @@ def evaluate(ex, local_dict=None, out=None):
         shape = y.shape
         if y.dtype in _CTYPES and y.flags.aligned and not internal_overlap(y):
             target = y
-            # Partial overlap with out: read the input first, as NumPy does.
-            arrays = [a.copy() if (needs_input_copy(a, y) if a.shape == shape
+            # Partial overlap with out: read the input first, as NumPy does;
+            # any overlap where the call may run twice (Plan.rerun)
+            arrays = [a.copy() if (needs_input_copy(a, y) if a.shape == shape and not plan.rerun
                                    else _shares(a, y)) else a for a in arrays]
         else:
             target = _empty(shape, res_dt)
@@ -686,7 +712,10 @@ def _fast_call(plan):
         fb = ffi.from_buffer
         if any(a.size == 1 for a in arrays):  # a size-1 array is a scalar layout
             return _run(plan, arrays, y, shape, n) or 0
-        return clib.cw_eval(_DRIVER, cost, n, *[fb(a) for a in arrays], fb(y))
+        rc = clib.cw_eval(_DRIVER, cost, n, *[fb(a) for a in arrays], fb(y))
+        if rc & _ETRIG:
+            return _interp.run(plan, arrays, y, shape, n) or 0
+        return rc
     return call
 
 
@@ -713,7 +742,7 @@ def _run(plan, arrays, target, shape, n):
         ffi, clib = plan.module(store, lay)
         fb = ffi.from_buffer
         rc = clib.cw_eval(_DRIVER, plan.cost, n, *[fb(a) for a in arrays], fb(target))
-        return check(rc, "evaluate")
+        return _checked(rc, plan, arrays, target, shape, n)
     strides = [a.strides if a.shape == shape else np.broadcast_to(a, shape).strides
                for a in arrays]
     cshape, *cst = collapse(shape, *strides, target.strides)
@@ -725,10 +754,20 @@ def _run(plan, arrays, target, shape, n):
         cast = ffi.cast
         rc = clib.cw_eval(_DRIVER, plan.cost, n,
                           *[cast("char *", addr(a)) for a in arrays + [target]])
-        return check(rc, "evaluate")
+        return _checked(rc, plan, arrays, target, shape, n)
     ffi, clib = plan.module(store, "n")
     ptrs = ffi.new("char *[]", [ffi.cast("char *", addr(a)) for a in arrays + [target]])
     flat = [s for row in cst for s in row]
     rc = clib.cw_eval(_DRIVER, plan.cost, len(cshape), ffi.new("ptrdiff_t[]", cshape),
                       ffi.new("ptrdiff_t[]", flat), ptrs)
-    check(rc, "evaluate")
+    _checked(rc, plan, arrays, target, shape, n)
+
+
+def _checked(rc, plan, arrays, target, shape, n):
+    """A JIT call's status: CW_ETRIG (a sin/cos/tan lane with a huge
+    argument, cw_eval.h) runs the call again on the block interpreter, which
+    computes those lanes right and the others bitwise as the JIT (the inputs
+    are intact: Plan.rerun plans never run in place); else check()."""
+    if rc & _ETRIG:
+        return _interp.run(plan, arrays, target, shape, n)
+    return check(rc, "evaluate")

@@ -5,9 +5,11 @@ transcendental row -- fast, within 4 ULP, but its bits depend on the CPU's
 ISA.  ``"own"``: corewise's own code (csrc/vmath/): correctly rounded and
 bitwise the same on every ISA and thread count, but today about 2-3x (float64)
 and 2-8x (float32) slower than libmvec (README, "Accuracy contract").  Chosen by COREWISE_VMATH=own|libmvec
-in the environment at import, or by ``set_vmath``.  Only the element-wise
-functions (``cw.exp`` ...) switch; ``evaluate`` and user kernels compile
-libmvec's.
+in the environment at import, or by ``set_vmath``.  The element-wise
+functions (``cw.exp`` ...) switch, and so does ``evaluate``: with "own", an
+expression calling one of these functions runs on its block interpreter,
+whose ops for them are the same own loops (pkg/_evaluate.py); user kernels
+compile libmvec's.
 """
 import os
 

@@ -432,14 +432,16 @@ def test_generated_c_holds_no_user_text():
     assert (4.1).hex() in src
 
 
-def test_error_flag_only_where_an_integer_power_sets_it():
+def test_error_flag_only_where_an_integer_power_or_a_trig_function_sets_it():
     i64 = np.dtype(np.int64)
-    for text, sig, flag in (("sqrt(a*a + b*b)", ((F64, False), (F64, False)), False),
-                            ("a ** b", ((i64, False), (i64, False)), True)):
+    for text, sig, flag, trig in (("sqrt(a*a + b*b)", ((F64, False), (F64, False)), False, False),
+                                  ("a ** b", ((i64, False), (i64, False)), True, False),
+                                  ("sin(a) + b", ((F64, False), (F64, False)), False, True)):
         plan = _evaluate.Plan(_evaluate.parse(text), sig)
         for layout in ("n", ("c", "s")):
             src, _ = plan.source(plan.res_dt, layout)
-            assert ("int *err" in src) == flag and ("CW_EINTPOW" in src) == flag
+            assert ("cw_e_err *err" in src) == (flag or trig)
+            assert ("CW_EINTPOW" in src) == flag and ("CW_ETRIG" in src) == trig
 
 
 # ---- the compile cache -----------------------------------------------------------
