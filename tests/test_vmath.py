@@ -341,12 +341,11 @@ def _eval_mode(mode):
     _evaluate._plans.clear()
 
 
-@pytest.fixture(params=["jit", "interp"])
+@pytest.fixture(params=[pytest.param("jit", marks=pytest.mark.needs_compiler), "interp"])
 def eval_path(request):
-    """corewise.evaluate's compiled path (it needs a C compiler) or its block
+    """corewise.evaluate's compiled path (it needs a C compiler: the mark is
+    set at collection, so conftest's setup hook sees it) or its block
     interpreter, restored afterwards."""
-    if request.param == "jit":
-        request.applymarker(pytest.mark.needs_compiler)
     prev = os.environ.get("COREWISE_EVAL")
     _eval_mode(request.param)
     yield request.param
