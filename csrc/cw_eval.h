@@ -50,22 +50,28 @@
 CW_E_QCMP(float, f32, int32_t, INT32_MAX)
 CW_E_QCMP(double, f64, int64_t, INT64_MAX)
 
-/* The error flag of an element function (`cw_e_err *err`, a bit set per
- * kind): an integer to a negative integer power (the call fails,
- * CW_EINTPOW), and a sin, cos or tan argument with 2^19 <= |x| < inf
- * (CW_ETRIG).  libmvec's reduction is off by up to 1.4e5 ULP there, so
- * cw_e_sin_f64 & co. compute such a lane as sin(+0) and set CW_E_ERR_TRIG;
- * evaluate (pkg/_evaluate.py) then runs the whole call again on the block
- * interpreter, whose trig ops (csrc/interp.c) are the same libmvec loop
- * with those lanes from csrc/vmath/trig.c, correctly rounded -- so the other
- * lanes keep their bits and no result depends on the thread count.  The
- * bound is vmath.h's CW_VM_HUGE64/32 (kernels.c asserts it).
- * Written so that GCC still vectorises every loop that it did without the
- * test (checked with -fopt-info-vec): the flag is an unsigned char (an int
- * kept loops that also load uint8 scalar), the lane is masked with integer
- * ops (with `h ? 0 : x` GCC split the loop into sin(0) and sin(x) paths,
- * "control flow in loop", wherever float32 and float64 mix), one unsigned
- * compare tests the range. */
+/* The error flags of an element function.  cw_e_err: a bit set per kind,
+ * here an integer to a negative integer power (the call fails,
+ * CW_EINTPOW); the interpreter's ops and cw_e_pow take it.  The JIT's
+ * element functions take a cw_e_flags (one local of each loop, flushed once
+ * by cw_e_flag_bits), which adds the huge-argument test of sin, cos and tan
+ * (CW_ETRIG): libmvec's reduction is off by up to 1.4e5 ULP for
+ * 2^19 <= |x| < inf, so cw_e_sin_f64 & co. mark such a lane and evaluate
+ * (pkg/_evaluate.py) runs the whole call again on the block interpreter,
+ * whose trig ops (csrc/interp.c) are the same libmvec loop with those lanes
+ * from csrc/vmath/trig.c, correctly rounded -- so the other lanes keep
+ * their bits and no result depends on the thread count.  The bound is
+ * vmath.h's CW_VM_HUGE64/32 (kernels.c asserts it).
+ * The test costs a few integer ops a lane, in the lane's own width, no
+ * compare and no narrowing (a byte flag set from a 64-bit compare cost 40%
+ * of a contiguous sin; this, 10-15%): with a = |x|'s bits, a + (2^63 - H)
+ * has its top bit set iff a >= H (no wrap: a < 2^63), and a + (2^63 - INF)
+ * iff a >= INF, so the top bit of t64 (t32 for float) or'ed over the lanes
+ * says whether some lane had H <= a < INF.  The flagged lane's libmvec
+ * result is discarded by the rerun, its input is not masked (masking cost
+ * another 8% in every call, for the all-huge array's first pass only).
+ * Loops still vectorise wherever they did without the test (checked with
+ * -fopt-info-vec, float32 and float64 mixed, bool inputs). */
 typedef unsigned char cw_e_err;
 /* elements of a vector run in the JIT's loops and the interpreter's: every
  * element through the same vector code (csrc/interp.c, CW_I_RUNS) */
@@ -74,26 +80,40 @@ typedef unsigned char cw_e_err;
 #define CW_E_ERR_TRIG 2
 #define CW_E_TRIG_HUGE64 0x41200000
 #define CW_E_TRIG_HUGE32 0x49000000
-#define CW_E_TRIG(NAME, T, SUF, UT, SHIFT, HUGE, INF)                         \
-    static inline T cw_e_##NAME##_##SUF(T x, cw_e_err *err)                   \
+#ifdef CW_EVAL_JIT
+typedef struct {
+    uint64_t t64;   /* top bit: a float64 trig argument was huge */
+    uint32_t t32;   /* top bit: a float32 one was */
+    cw_e_err f;     /* CW_E_ERR_INTPOW */
+} cw_e_flags;
+static inline int cw_e_flag_bits(const cw_e_flags *e)
+{
+    return e->f | ((e->t64 >> 63 | e->t32 >> 31) ? CW_E_ERR_TRIG : 0);
+}
+static inline void cw_e_flag_join(cw_e_flags *to, const cw_e_flags *e)
+{
+    to->t64 |= e->t64;
+    to->t32 |= e->t32;
+    to->f |= e->f;
+}
+#define CW_E_TRIG(NAME, T, SUF, UT, ACC, HUGE, INF)                           \
+    static inline T cw_e_##NAME##_##SUF(T x, cw_e_flags *err)                 \
     {                                                                         \
-        UT u;                                                                 \
-        memcpy(&u, &x, sizeof u);                                             \
-        const uint32_t hi = (uint32_t)(u >> SHIFT) & 0x7fffffffu;             \
-        const int h = hi - (uint32_t)(HUGE) < (uint32_t)(INF) - (uint32_t)(HUGE); \
-        *err |= (cw_e_err)(h * CW_E_ERR_TRIG);                                \
-        u &= (UT)0 - (UT)!h;                                                  \
-        memcpy(&x, &u, sizeof x);                                             \
+        const int w = 8 * (int)sizeof(UT) - 32;                               \
+        const UT top = (UT)1 << (8 * sizeof(UT) - 1);                         \
+        UT a;                                                                 \
+        memcpy(&a, &x, sizeof a);                                             \
+        a &= top - 1;                                                         \
+        err->ACC |= (a + (top - ((UT)(HUGE) << w))) & ~(a + (top - ((UT)(INF) << w))); \
         return cw_##NAME##_##SUF(x);                                          \
     }
 #define CW_E_TRIG2(NAME)                                                      \
-    CW_E_TRIG(NAME, double, f64, uint64_t, 32, CW_E_TRIG_HUGE64, 0x7ff00000u)  \
-    CW_E_TRIG(NAME, float, f32, uint32_t, 0, CW_E_TRIG_HUGE32, 0x7f800000u)
-#ifdef CW_EVAL_JIT
+    CW_E_TRIG(NAME, double, f64, uint64_t, t64, CW_E_TRIG_HUGE64, 0x7ff00000u) \
+    CW_E_TRIG(NAME, float, f32, uint32_t, t32, CW_E_TRIG_HUGE32, 0x7f800000u)
 CW_E_TRIG2(sin) CW_E_TRIG2(cos) CW_E_TRIG2(tan)
-#endif
 #undef CW_E_TRIG2
 #undef CW_E_TRIG
+#endif
 
 #define CW_E_FLOAT(T, SUF, FMOD, COPYSIGN, POW, SQRT)                         \
     static inline T cw_e_rem_##SUF(T a, T b)                                  \

@@ -64,7 +64,7 @@ def elementwise(ins, out, expr, layout, err_status=None):
     contiguous; ``err_status``: None, or the names of the status codes
     (``"CW_EINTPOW"``, ``"CW_ETRIG"``) that the call returns when an element
     set their bit of the error flag (csrc/cw_eval.h) -- the element function
-    then has a last parameter ``cw_e_err *err``, a local of the loop that the
+    then has a last parameter ``cw_e_flags *err``, a local of the loop that the
     loop ors into the call's flag at its end (so the loop still vectorises).
     """
     ins = tuple(ins)
@@ -86,7 +86,7 @@ def _element_function(ins, out, expr, err_status):
     params = [f"{t} x{k}" for k, t in enumerate(ins)]
     lines = []
     if err_status:
-        params.append("cw_e_err *err")
+        params.append("cw_e_flags *err")
         lines.append("    (void)err;")
     return ([f"static inline {out} cw_expr({', '.join(params) or 'void'})", "{"]
             + lines + [f"    return {expr};", "}", ""])
@@ -116,7 +116,8 @@ def _entry(params, fill, err_status):
     return lines + ["    return drv(n, cost, cw_block, &c);", "}"]
 
 
-_ERR_FLUSH = "    if (e) __atomic_fetch_or({}, e, __ATOMIC_RELAXED);"
+_ERR_FLUSH = ("    const int eb = cw_e_flag_bits(&e);\n"
+              "    if (eb) __atomic_fetch_or({}, eb, __ATOMIC_RELAXED);")
 
 
 def _typed_loads(types, layout, ptrs, offset, index):
@@ -155,21 +156,21 @@ def _nd(ins, out, err_status):
     nin, nptr = len(ins), len(ins) + 1
     err_init = " c.err = 0;" if err_status else ""
     params = ([f"const {t} *restrict b{k}" for k, t in enumerate(ins)] + [f"{out} *restrict yv"]
-              + (["cw_e_err *err"] if err_status else []))
+              + (["cw_e_flags *err"] if err_status else []))
     lines = [_ctx(nptr, " const ptrdiff_t *shape; const ptrdiff_t *st; int ndim;", err_status),
              # one padded run of gathered elements, vectorised
              f"CW_DISPATCH static void cw_vec({', '.join(params)})", "{"]
     if err_status:
-        lines.append("    cw_e_err e = 0;")
+        lines.append("    cw_e_flags e = {0};")
     lines += [ln[4:] if ln.startswith("    ") else ln
               for ln in _vec_runs(ins, out, [f"b{k}[i]" for k in range(nin)], err_status)]
     if err_status:
-        lines.append("    *err |= e;")
+        lines.append("    cw_e_flag_join(err, &e);")
     lines += ["}",
               "static void cw_run(ptrdiff_t n, char **p, const ptrdiff_t *s, void *v)", "{",
               "    cw_ctx *c = (cw_ctx *)v;" if err_status else "    (void)v;"]
     if err_status:
-        lines.append("    cw_e_err e = 0;")
+        lines.append("    cw_e_flags e = {0};")
     lines += ["    for (ptrdiff_t i0 = 0; i0 < n; i0 += CW_E_BLK) {",
               "        const ptrdiff_t r = n - i0 < CW_E_BLK ? n - i0 : CW_E_BLK;"]
     lines += [f"        {t} b{k}[CW_E_BLK];" for k, t in enumerate(ins)]
@@ -205,7 +206,7 @@ def _contiguous(ins, out, layout, err_status):
     loads, values = _typed_loads(ins, layout, "p", "", "i")
     lines += loads + [f"    {out} *y = ({out} *)p[{nin}];"]
     if err_status:
-        lines.append("    cw_e_err e = 0;")
+        lines.append("    cw_e_flags e = {0};")
     # a size-1 input as a vector too (not loop-invariant: GCC would hoist a
     # function of it out of the loop, into one scalar libm call)
     for k, (t, lay) in enumerate(zip(ins, layout)):

@@ -339,7 +339,7 @@ _C_FMT = {"arith": "(({ct})({0} {sym} {1}))", "bool2": "((uint8_t)({0} {sym} {1}
           "cmpsu": "((uint8_t)((-cw_e_cmp_us({1}, {0})) {sym} 0))",
           "where": "({0} ? {1} : {2})", "rem": "cw_e_rem_{suf}({0}, {1})",
           "spow": "cw_e_spow_{suf}({0}, {1})", "fpow": "cw_power_{suf}({0}, {1})",
-          "ipow": "cw_e_pow_{suf}({0}, {1}, err)"}
+          "ipow": "cw_e_pow_{suf}({0}, {1}, &err->f)"}
 
 
 def c_code(node):

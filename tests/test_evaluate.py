@@ -440,7 +440,7 @@ def test_error_flag_only_where_an_integer_power_or_a_trig_function_sets_it():
         plan = _evaluate.Plan(_evaluate.parse(text), sig)
         for layout in ("n", ("c", "s")):
             src, _ = plan.source(plan.res_dt, layout)
-            assert ("cw_e_err *err" in src) == (flag or trig)
+            assert ("cw_e_flags *err" in src) == (flag or trig)
             assert ("CW_EINTPOW" in src) == flag and ("CW_ETRIG" in src) == trig
 
 
