@@ -190,6 +190,11 @@ float cw_vmath_exact_f32(int fn, float x);   /* the same for float32 */
 /* how many elements the vector loops have sent to the exact path so far
  * (special inputs and failed rounding tests; for the tests) */
 long long cw_vmath_exact_calls(void);
+/* whether the flag pass of the libmvec rows re-evaluates only the elements
+ * whose vector output is not an ordinary number (1, the default) or every
+ * element of the stretch (0): the tests compare the two; returns the
+ * previous setting */
+int cw_set_flag_filter(int on);
 const char *cw_build_flags(void);
 const char *cw_compiler(void);
 const char *cw_openmp_runtime(void);

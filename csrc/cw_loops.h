@@ -16,9 +16,11 @@ typedef int (*cw_kernel_fn)(ptrdiff_t n, const char *x, const char *y, char *z);
  * is not needed */
 #define CW_K_FLAGS_EXACT (-1)
 /* Scalar re-evaluation for FP flags only (CW_VMATH rows): byte strides,
- * nothing stored. */
+ * nothing stored; z: the n outputs the vector code wrote (contiguous), or
+ * NULL.  With z, only the elements whose output is not an ordinary number
+ * are re-evaluated (kernels.c, cw_flag_suspect_f64). */
 typedef void (*cw_check_fn)(ptrdiff_t n, const char *x, ptrdiff_t xs,
-                            const char *y, ptrdiff_t ys);
+                            const char *y, ptrdiff_t ys, const char *z);
 
 enum { CW_VV = 0, CW_SV = 1, CW_VS = 2 };
 

@@ -137,22 +137,71 @@ CW_NONFINITE(cw_nonfinite_f32, float, uint32_t, 0x7f800000u)
 #define CW_ADAPT2(NAME, SUF, T, O)                                            \
     static inline O cw_e_##NAME##_##SUF(T a, T b) { return (O)cw_##NAME##_##SUF(a, b); }
 
-/* The scalar flag pass: the same element function, not vectorised (the
- * volatile sink forbids it), so libm's scalar entry points run. */
-#define CW_CHECK(NAME, SUF, T)                                                \
-    __attribute__((unused)) static void cw_c_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
-                                    const char *y, ptrdiff_t ys)              \
+/* Could libm's scalar call for an element raise a reported flag (invalid,
+ * divide-by-zero, overflow, underflow), given the output the vector code
+ * wrote for it?  Each of those flags leaves a NaN, an inf, a zero or a
+ * subnormal (round to nearest; glibc raises no spurious underflow above
+ * the smallest normal).  libmvec's result is within a few ULP of libm's,
+ * so an output within 2^23 (float: 2^20) of the overflow or the underflow
+ * threshold counts too: a margin, not a bound.  Every other element raises
+ * at most inexact, which NumPy never reports, so the flag pass skips it:
+ * one NaN among 8192 ordinary elements costs one libm call, not 8192 (a
+ * column with a few NaN made every stretch scalar). */
+static inline int cw_flag_suspect_f64(const char *z, ptrdiff_t i)
+{
+    uint64_t b;
+    memcpy(&b, z + i * (ptrdiff_t)sizeof(double), sizeof b);
+    const unsigned e = (unsigned)(b >> 52) & 0x7ffu;
+    return e < 24 || e > 2046 - 23;
+}
+static inline int cw_flag_suspect_f32(const char *z, ptrdiff_t i)
+{
+    uint32_t b;
+    memcpy(&b, z + i * (ptrdiff_t)sizeof(float), sizeof b);
+    const unsigned e = (b >> 23) & 0xffu;
+    return e < 21 || e > 254 - 20;
+}
+/* whether one of the elements [i, i + CW_BLK) of z is suspect: a vectorised
+ * test, so that the pass's scan of the ordinary elements costs a fraction
+ * of a nanosecond each (a scalar scan measured 1 ns an element: 4 ms of a
+ * 4M-element exp with 0.1% NaN) */
+#define CW_FLAG_SUSPECT_BLK(SUF)                                              \
+    static inline int cw_flag_suspect_blk_##SUF(const char *z, ptrdiff_t i)   \
+    {                                                                         \
+        int any = 0;                                                          \
+        for (int j = 0; j < CW_BLK; j++)                                      \
+            any |= cw_flag_suspect_##SUF(z, i + j);                           \
+        return any;                                                           \
+    }
+CW_FLAG_SUSPECT_BLK(f64)
+CW_FLAG_SUSPECT_BLK(f32)
+/* The scalar flag pass FN: CALL (an expression of the elements a and b)
+ * not vectorised (the volatile sink forbids it), so libm's scalar entry
+ * points run; with the vector code's outputs z, only on the elements
+ * cw_flag_suspect names, a block of CW_BLK ordinary ones skipped at once. */
+#define CW_FLAG_PASS(FN, SUF, T, CALL)                                        \
+    __attribute__((unused)) static void FN(ptrdiff_t n, const char *x, ptrdiff_t xs, \
+                                           const char *y, ptrdiff_t ys, const char *z) \
     {                                                                         \
         volatile T sink;                                                      \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            T a, b = 0;                                                       \
-            memcpy(&a, x + i * xs, sizeof a);                                 \
-            if (y)                                                            \
-                memcpy(&b, y + i * ys, sizeof b);                             \
-            sink = cw_e_##NAME##_##SUF(a, b);                                 \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += CW_BLK) {                        \
+            const ptrdiff_t m = n - i0 < CW_BLK ? n - i0 : CW_BLK;            \
+            if (z && m == CW_BLK && !cw_flag_suspect_blk_##SUF(z, i0))        \
+                continue;                                                     \
+            for (ptrdiff_t i = i0; i < i0 + m; i++) {                         \
+                if (z && !cw_flag_suspect_##SUF(z, i))                        \
+                    continue;                                                 \
+                T a, b = 0;                                                   \
+                memcpy(&a, x + i * xs, sizeof a);                             \
+                if (y)                                                        \
+                    memcpy(&b, y + i * ys, sizeof b);                         \
+                sink = CALL;                                                  \
+            }                                                                 \
         }                                                                     \
         (void)sink;                                                           \
     }
+/* the pass of a row: its own element function */
+#define CW_CHECK(NAME, SUF, T) CW_FLAG_PASS(cw_c_##NAME##_##SUF, SUF, T, cw_e_##NAME##_##SUF(a, b))
 
 #define CW_LOOPS1(NAME, SUF, T, O, ISA, NF)                                   \
     CW_ADAPT1(NAME, SUF, T, O)                                                \
@@ -309,10 +358,10 @@ static int cw_kv_tanh_f32(ptrdiff_t n, const char *x, const char *y, char *z)
         return CW_K_FLAGS_EXACT;                                              \
     }                                                                         \
     static void cw_cv_##NAME##_##SUF(ptrdiff_t n, const char *x, ptrdiff_t xs, \
-                                     const char *y, ptrdiff_t ys)             \
+                                     const char *y, ptrdiff_t ys, const char *z) \
     {                                                                         \
         if (!cw_vm_own_on()) {                                                \
-            cw_c_##NAME##_##SUF(n, x, xs, y, ys);                             \
+            cw_c_##NAME##_##SUF(n, x, xs, y, ys, z);                          \
             return;                                                           \
         }                                                                     \
         T a[256], r[256];                                                     \
@@ -401,18 +450,7 @@ CW_VM_OWN(sin) CW_VM_OWN(cos) CW_VM_OWN(tan)
 #define CW_VCHK_tan_f32 ~, 1 ? cw_cv_tan_f32 :,
 /* hypot: the vector loops are corewise's (glibc's arithmetic, cw_natives.h);
  * the flag pass is libm's own hypot/hypotf, whose flags are NumPy's */
-#define CW_LIBM_CHECK(FN, SUF, T, LIBM)                                       \
-    static void FN(ptrdiff_t n, const char *x, ptrdiff_t xs, const char *y, ptrdiff_t ys) \
-    {                                                                         \
-        volatile T sink;                                                      \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            T a, b;                                                           \
-            memcpy(&a, x + i * xs, sizeof a);                                 \
-            memcpy(&b, y + i * ys, sizeof b);                                 \
-            sink = LIBM(a, b);                                                \
-        }                                                                     \
-        (void)sink;                                                           \
-    }
+#define CW_LIBM_CHECK(FN, SUF, T, LIBM) CW_FLAG_PASS(FN, SUF, T, LIBM(a, b))
 CW_LIBM_CHECK(cw_cl_hypot_f64, f64, double, hypot)
 CW_LIBM_CHECK(cw_cl_hypot_f32, f32, float, hypotf)
 #define CW_VCHK_hypot_f64 ~, 1 ? cw_cl_hypot_f64 :,
@@ -528,11 +566,17 @@ static void scatter(char *dst, ptrdiff_t s, const char *src, ptrdiff_t n, ptrdif
 }
 
 /* Elements per flag test of a CW_VMATH row: a stretch whose vector code
- * raised an FP flag or wrote an inf or NaN is re-run through the scalar
- * pass, so one special value costs a scalar pass over this many elements
- * (still in cache), not over the whole block; the test itself (two
- * fenv calls) is noise at this size. */
+ * raised an FP flag or wrote an inf or NaN goes through the scalar pass,
+ * which calls libm for the elements whose output is not an ordinary number
+ * (cw_flag_suspect_f64); the test itself (two fenv calls) is noise at this
+ * size. */
 #define CW_FPE_STRETCH 8192
+
+static int cw_flag_filter = 1;
+int cw_set_flag_filter(int on)
+{
+    return __atomic_exchange_n(&cw_flag_filter, on ? 1 : 0, __ATOMIC_RELAXED);
+}
 
 /* Run a kernel; for a CW_VMATH row whose vector code raised any FP flag,
  * re-derive the flags with the scalar pass (flags raised before, by other
@@ -560,7 +604,9 @@ static void call(const cw_loops *L, int mode, ptrdiff_t m, const char *px,
         }
         if (bad || fetestexcept(CW_FE_REPORTED)) {
             feclearexcept(CW_FE_REPORTED);
-            L->check(k, qx, xs, qy, ys);
+            L->check(k, qx, xs, qy, ys,
+                     __atomic_load_n(&cw_flag_filter, __ATOMIC_RELAXED) ? pz + off * L->osize
+                                                                        : NULL);
             prev |= fetestexcept(CW_FE_REPORTED);
         }
     }
