@@ -76,6 +76,14 @@ typedef unsigned char cw_e_err;
 /* elements of a vector run in the JIT's loops and the interpreter's: every
  * element through the same vector code (csrc/interp.c, CW_I_RUNS) */
 #define CW_E_BLK 64
+/* elements per FP-flag test of a JIT loop calling libmvec (pkg/_cgen.py,
+ * _stretches), as CW_FPE_STRETCH of the package's loops */
+#define CW_E_STRETCH 8192
+/* where(c, x, y) in the JIT's element function; the flag pass's copy of it
+ * (pkg/_cgen.py, _flag_loop) evaluates both x and y, as the vector code
+ * and NumPy's eager where() do, so their flags count wherever c is */
+#define CW_E_WHERE(T, c, x, y) ((c) ? (x) : (y))
+#define CW_E_WHERE_BOTH(T, c, x, y) ({ volatile T cw_a_ = (x), cw_b_ = (y); (c) ? cw_a_ : cw_b_; })
 #define CW_E_ERR_INTPOW 1
 #define CW_E_ERR_TRIG 2
 #define CW_E_TRIG_HUGE64 0x41200000

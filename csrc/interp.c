@@ -120,7 +120,7 @@ typedef void (*cw_i_fn)(ptrdiff_t n, char *d, const char *a, const char *b,
             d[i] = c[i] ? x[i] : y[i];                                         \
     }
 #define CW_I_ENTRY1(NAME, ...) {#NAME, cwi_##NAME, 1},
-#define CW_I_ENTRY2(NAME, ...) {#NAME, cwi_##NAME, 2},
+#define CW_I_ENTRY2(NAME, ...) {#NAME, cwi_##NAME, 2, CW_I_PICK_(CW_I_SCALOV_##NAME, NULL, ~)},
 #define CW_I_ENTRY3(NAME, ...) {#NAME, cwi_##NAME, 3},
 
 /* The dtypes, by the suffix names of pkg/_evaluate.py (_CTYPES).  Two
@@ -288,19 +288,82 @@ CW_I_VM2(tan, CW_I_VM_TRIG(tan, f64, 2), CW_I_VM_TRIG(tan, f32, 2))
 #define CW_I_VM_tan_f64 CW_I_VMROW(tan_f64)
 #define CW_I_VM_tan_f32 CW_I_VMROW(tan_f32)
 #define CW_I_PICK_(...) CW_PSECOND_(__VA_ARGS__)
-#define CW_I_FNENTRY(NAME, SUF)                                                \
-    {"fn_" #NAME "_" #SUF, CW_I_PICK_(CW_I_VM_##NAME##_##SUF, cwi_fn_##NAME##_##SUF, ~), 1},
+
+/* The FP flags of the rows computed by libmvec (ops.def's CW_VMATH
+ * column), as the package's own loops re-derive them (kernels.c, call()):
+ * libmvec raises spurious flags (invalid for exp(inf), tanh(inf)) and
+ * misses some, so an instruction of such a row that raised one in a block
+ * runs again as this scalar loop (libm's scalar functions: IEEE's flags,
+ * NumPy's), whose flags replace the instruction's; the results stay the
+ * vector code's.  It returns 0, declining, for the own rows while the own
+ * vector math is on: their flags are exact. */
+typedef int (*cw_i_scal)(ptrdiff_t n, const char *a, const char *b);
+#define CW_I_OWNROW_exp ~, 1,
+#define CW_I_OWNROW_exp2 ~, 1,
+#define CW_I_OWNROW_log ~, 1,
+#define CW_I_OWNROW_log2 ~, 1,
+#define CW_I_OWNROW_log10 ~, 1,
+#define CW_I_OWNROW_sin ~, 1,
+#define CW_I_OWNROW_cos ~, 1,
+#define CW_I_OWNROW_tan ~, 1,
+#define CW_I_SCAL(NAME, SUF, T, CALL)                                          \
+    static int cwi_s_##NAME##_##SUF(ptrdiff_t n, const char *a_, const char *b_) \
+    {                                                                          \
+        if (CW_I_PICK_(CW_I_OWNROW_##NAME, 0, ~) && cw_vm_own_on())            \
+            return 0;                                                          \
+        const T *a = (const T *)a_, *b = (const T *)b_;                        \
+        volatile T sink;                                                       \
+        (void)b;                                                               \
+        for (ptrdiff_t i = 0; i < n; i++)                                      \
+            sink = CALL;                                                       \
+        (void)sink;                                                            \
+        return 1;                                                              \
+    }
+#define CW_I_SCALDEF_CW_FPE(NAME, NA)
+#define CW_I_SCALDEF_CW_QUIET(NAME, NA)
+#define CW_I_SCALDEF_CW_VMATH(NAME, NA) CW_I_SCALDEF_##NA(NAME)
+#define CW_I_SCALDEF_1(NAME)                                                   \
+    CW_I_SCAL(NAME, f32, float, cw_##NAME##_f32(a[i]))                         \
+    CW_I_SCAL(NAME, f64, double, cw_##NAME##_f64(a[i]))
+#define CW_I_SCALDEF_2(NAME)                                                   \
+    CW_I_SCAL(NAME, f32, float, cw_##NAME##_f32(a[i], b[i]))                   \
+    CW_I_SCAL(NAME, f64, double, cw_##NAME##_f64(a[i], b[i]))
+#define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC) CW_I_SCALDEF_##FPE(NAME, 1)
+#define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC) CW_I_SCALDEF_##FPE(NAME, 2)
+#define CW_PREDICATE(NAME, ...)
+#include "ops.def"
+/* float ** float: libm's pow (spow: NumPy's fast paths for a scalar exponent, else pow) */
+CW_I_SCAL(fpow, f32, float, cw_power_f32(a[i], b[i]))
+CW_I_SCAL(fpow, f64, double, cw_power_f64(a[i], b[i]))
+CW_I_SCAL(spow, f32, float, cw_e_spow_f32(a[i], b[i]))
+CW_I_SCAL(spow, f64, double, cw_e_spow_f64(a[i], b[i]))
+#define CW_I_SCALOV_fpow_f32 ~, cwi_s_fpow_f32,
+#define CW_I_SCALOV_fpow_f64 ~, cwi_s_fpow_f64,
+#define CW_I_SCALOV_spow_f32 ~, cwi_s_spow_f32,
+#define CW_I_SCALOV_spow_f64 ~, cwi_s_spow_f64,
+#define CW_I_SCALP_CW_FPE(NAME, SUF) NULL
+#define CW_I_SCALP_CW_QUIET(NAME, SUF) NULL
+#define CW_I_SCALP_CW_VMATH(NAME, SUF) cwi_s_##NAME##_##SUF
+
+#define CW_I_FNENTRY(NAME, SUF, FPE)                                           \
+    {"fn_" #NAME "_" #SUF, CW_I_PICK_(CW_I_VM_##NAME##_##SUF, cwi_fn_##NAME##_##SUF, ~), 1, \
+     CW_I_SCALP_##FPE(NAME, SUF)},
+#define CW_I_FNENTRY2(NAME, SUF, FPE)                                          \
+    {"fn_" #NAME "_" #SUF, cwi_fn_##NAME##_##SUF, 2, CW_I_SCALP_##FPE(NAME, SUF)},
 
 typedef struct {
     const char *name;
     cw_i_fn fn;
     int nargs;
+    cw_i_scal scal;   /* CW_VMATH rows: the flag pass, else NULL */
 } cw_i_op;
 
 static const cw_i_op cw_i_ops[] = {
     CW_I_FAMILIES(CW_I_ENTRY)
-#define CW_UNARY(NAME, ...) CW_I_FNENTRY(NAME, f32) CW_I_FNENTRY(NAME, f64)
-#define CW_BINARY(NAME, ...) CW_I_ENTRY2(fn_##NAME##_f32) CW_I_ENTRY2(fn_##NAME##_f64)
+#define CW_UNARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)            \
+    CW_I_FNENTRY(NAME, f32, FPE) CW_I_FNENTRY(NAME, f64, FPE)
+#define CW_BINARY(NAME, E64, E32, EI, COST, ULP64, ULP32, FPE, DOC)           \
+    CW_I_FNENTRY2(NAME, f32, FPE) CW_I_FNENTRY2(NAME, f64, FPE)
 #define CW_PREDICATE(NAME, ...) CW_I_ENTRY1(fn_##NAME##_f32) CW_I_ENTRY1(fn_##NAME##_f64)
 #include "ops.def"
 };
@@ -397,12 +460,13 @@ static void cw_i_block(ptrdiff_t t0, ptrdiff_t t1, void *v)
     const ptrdiff_t rb = CW_I_REG_BYTES(c->block);
     /* scratch: one buffer per register that is not the array itself (the
      * caller bounds nregs * block, so this stays a few hundred KiB) */
-    char *scratch = __builtin_alloca((size_t)(rb * (c->nregs + 1) + 64));
+    char *scratch = __builtin_alloca((size_t)(rb * (c->nregs + 2) + 64));
     scratch = (char *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     char *reg[CW_I_MAX_REGS + 1];
     for (int k = 0; k < c->nregs; k++)
         reg[k] = scratch + (ptrdiff_t)k * rb;
     char *outbuf = scratch + (ptrdiff_t)c->nregs * rb;
+    char *keep = outbuf + rb;   /* a flag pass's input, when d is it */
     /* size-1 operands: broadcast once (an input register is never written) */
     for (int k = 0; k < c->nin; k++)
         if (c->kind[k] == CW_I_SCALAR)
@@ -425,10 +489,32 @@ static void cw_i_block(ptrdiff_t t0, ptrdiff_t t1, void *v)
                                                     : outbuf;
         for (int i = 0; i < c->ninstr; i++) {
             const int32_t *ins = c->prog + 5 * i;
-            int nargs = cw_i_ops[ins[0]].nargs;
+            const cw_i_op *op = &cw_i_ops[ins[0]];
+            int nargs = op->nargs;
             char *d = ins[1] < 0 ? out : reg[ins[1]];
-            cw_i_ops[ins[0]].fn(m, d, reg[ins[2]], nargs > 1 ? reg[ins[3]] : NULL,
-                                nargs > 2 ? reg[ins[4]] : NULL, &c->err);
+            const char *a = reg[ins[2]], *b = nargs > 1 ? reg[ins[3]] : NULL;
+            if (!op->scal) {
+                op->fn(m, d, a, b, nargs > 2 ? reg[ins[4]] : NULL, &c->err);
+                continue;
+            }
+            /* a libmvec row (cw_i_scal): the pass reads the inputs again */
+            if (d == a || d == b) {
+                memcpy(keep, d, (size_t)m * 8);   /* float or double: m * 8 bytes fit */
+                a = d == a ? keep : a;
+                b = d == b ? keep : b;
+            }
+            int prev = fetestexcept(CW_FE_REPORTED);
+            cw_fe_clear();
+            op->fn(m, d, a, b, NULL, &c->err);
+            const int f = fetestexcept(CW_FE_REPORTED);
+            if (f) {
+                feclearexcept(CW_FE_REPORTED);
+                if (!op->scal(m, a, b))
+                    feraiseexcept(f);
+            }
+            prev |= fetestexcept(CW_FE_REPORTED);
+            if (prev)
+                feraiseexcept(prev);
         }
         if (c->kind[c->nin] == CW_I_STRIDED)
             cw_i_walk(c, reg, outbuf, lo, hi, 0);

@@ -53,7 +53,7 @@ _PRELUDE = ["#define CW_EVAL_JIT 1", "#include <stddef.h>", "#include <stdint.h>
 _CDEF_ND = "int cw_eval(uintptr_t, int, int, const ptrdiff_t *, const ptrdiff_t *, char **);"
 
 
-def elementwise(ins, out, expr, layout, err_status=None):
+def elementwise(ins, out, expr, layout, err_status=None, flag_pass=False):
     """The C source and the cdef of one element-wise kernel.
 
     ``ins``: the inputs' C element types, in order (the element function's
@@ -66,35 +66,41 @@ def elementwise(ins, out, expr, layout, err_status=None):
     set their bit of the error flag (csrc/cw_eval.h) -- the element function
     then has a last parameter ``cw_e_flags *err``, a local of the loop that the
     loop ors into the call's flag at its end (so the loop still vectorises).
+    ``flag_pass``: the expression calls libmvec, whose FP flags are not
+    IEEE's (a spurious invalid for exp(inf), some missed): a stretch of the
+    loop that raised one is run again, scalar, to re-derive them (_stretches).
     """
     ins = tuple(ins)
     nptr = len(ins) + 1
     if layout != "n" and (len(layout) != len(ins) or not set(layout) <= {"c", "s"}):
         raise ValueError(f"layout {layout!r} for {len(ins)} inputs")
     lines = _PRELUDE + _element_function(ins, out, expr, err_status)
+    if flag_pass:  # the flag pass's element function: where() evaluates both sides
+        lines += (["#undef CW_E_WHERE", "#define CW_E_WHERE CW_E_WHERE_BOTH"]
+                  + _element_function(ins, out, expr, err_status, "cw_expr_f"))
     lines.append("typedef __typeof__(&cw_parallel_run) drv_t;")
     if layout == "n":
-        lines += _nd(ins, out, err_status)
+        lines += _nd(ins, out, err_status, flag_pass)
         cdef = _CDEF_ND
     else:
-        lines += _contiguous(ins, out, layout, err_status)
+        lines += _contiguous(ins, out, layout, err_status, flag_pass)
         cdef = f"int cw_eval(uintptr_t, int, ptrdiff_t{', char *' * nptr});"
     return "\n".join(lines) + "\n", cdef
 
 
-def _element_function(ins, out, expr, err_status):
+def _element_function(ins, out, expr, err_status, name="cw_expr"):
     params = [f"{t} x{k}" for k, t in enumerate(ins)]
     lines = []
     if err_status:
         params.append("cw_e_flags *err")
         lines.append("    (void)err;")
-    return ([f"static inline {out} cw_expr({', '.join(params) or 'void'})", "{"]
+    return ([f"static inline {out} {name}({', '.join(params) or 'void'})", "{"]
             + lines + [f"    return {expr};", "}", ""])
 
 
-def _call(values, err_arg, err_status):
+def _call(values, err_arg, err_status, name="cw_expr"):
     """The element function called on ``values`` (C expressions)."""
-    return f"cw_expr({', '.join(values + ([err_arg] if err_status else []))})"
+    return f"{name}({', '.join(values + ([err_arg] if err_status else []))})"
 
 
 def _ctx(nptr, fields, err_status):
@@ -152,7 +158,47 @@ def _vec_runs(ins, out, values, err_status):
             f"            yv[i] = {_call(values, '&e', err_status)};"]
 
 
-def _nd(ins, out, err_status):
+# The FP flags of an expression calling libmvec (the CW_VMATH rows): as the
+# package's own loops do (csrc/kernels.c, call()), each stretch of
+# CW_E_STRETCH elements starts with clear flags, and one whose vector code
+# raised a reported flag is evaluated again by a scalar loop (a volatile
+# sink keeps it scalar, so libm's scalar functions run, whose flags are
+# IEEE's and NumPy's), whose flags replace the stretch's.  The results are
+# the vector code's.  Every subexpression's flags count, as in NumPy's
+# eager evaluation (where(x > 700, 1.0, exp(x)) overflows), so the pass
+# cannot skip elements by their result the way the package's flag pass does.
+
+def _stretches(nptr, sig, offsets, inner, flags):
+    """``cw_stretches`` (parameters ``sig``: n, the pointers p, ...): the
+    call ``inner`` (the vector loop) over stretches of [0, n), the call
+    ``flags`` (the scalar loop) after one that raised a flag -- both C
+    calls of the stretch's m elements at the pointers q; ``offsets[k]``:
+    the C offset of operand k's pointer at element ``off``."""
+    lines = [f"static void cw_stretches({sig})", "{",
+             "    int prev = fetestexcept(CW_FE_REPORTED);",
+             "    for (ptrdiff_t off = 0; off < n; off += CW_E_STRETCH) {",
+             "        const ptrdiff_t m = n - off < CW_E_STRETCH ? n - off : CW_E_STRETCH;",
+             f"        char *q[{nptr}];"]
+    lines += [f"        q[{k}] = p[{k}]{off};" for k, off in enumerate(offsets)]
+    lines += ["        cw_fe_clear();", f"        {inner};",
+              "        if (fetestexcept(CW_FE_REPORTED)) {",
+              "            feclearexcept(CW_FE_REPORTED);", f"            {flags};",
+              "        }", "        prev |= fetestexcept(CW_FE_REPORTED);", "    }",
+              "    if (prev)", "        feraiseexcept(prev);", "}"]
+    return lines
+
+
+def _flag_loop(name, sig, loads, values, out, err_status):
+    """The scalar loop of the flag pass (results thrown away)."""
+    lines = [f"static void {name}({sig})", "{"] + loads
+    if err_status:
+        lines.append("    cw_e_flags e = {0};")
+    lines += [f"    volatile {out} sink;", "    for (ptrdiff_t i = 0; i < n; i++)",
+              f"        sink = {_call(values, '&e', err_status, 'cw_expr_f')};", "    (void)sink;", "}"]
+    return lines
+
+
+def _nd(ins, out, err_status, flag_pass=False):
     nin, nptr = len(ins), len(ins) + 1
     err_init = " c.err = 0;" if err_status else ""
     params = ([f"const {t} *restrict b{k}" for k, t in enumerate(ins)] + [f"{out} *restrict yv"]
@@ -185,10 +231,24 @@ def _nd(ins, out, err_status):
               f"            memcpy(p[{nin}] + (i0 + j) * s[{nin}], &yv[j], sizeof yv[j]);", "    }"]
     if err_status:
         lines.append(_ERR_FLUSH.format("&c->err"))
-    lines += ["}",
-              "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+    lines.append("}")
+    run = "cw_run"
+    if flag_pass:
+        sig = "ptrdiff_t n, char **p, const ptrdiff_t *s, void *v"
+        vals = []
+        loads = ["    (void)v;"]
+        for k, t in enumerate(ins):
+            loads.append(f"    const char *r{k} = p[{k}];")
+            vals.append(f"cw_e_ld_{k}(r{k} + i * s[{k}])")
+        lines += [f"static inline {t} cw_e_ld_{k}(const char *a) {{ {t} v; memcpy(&v, a, sizeof v); return v; }}"
+                  for k, t in enumerate(ins)]
+        lines += _flag_loop("cw_flags", sig, loads, vals, out, err_status)
+        lines += _stretches(nptr, sig, [f" + off * s[{k}]" for k in range(nptr)],
+                            "cw_run(m, q, s, v)", "cw_flags(m, q, s, v)")
+        run = "cw_stretches"
+    lines += ["static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
               "    cw_ctx *c = (cw_ctx *)v;",
-              f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {nptr}, c->p, c->st, cw_run, c);",
+              f"    cw_nd_walk(lo, hi, c->ndim, c->shape, {nptr}, c->p, c->st, {run}, c);",
               "}"]
     fill = ["    ptrdiff_t n = 1;",
             "    for (int d = 0; d < ndim; d++) n *= shape[d];",
@@ -198,7 +258,7 @@ def _nd(ins, out, err_status):
     return lines + _entry(params, fill, err_status)
 
 
-def _contiguous(ins, out, layout, err_status):
+def _contiguous(ins, out, layout, err_status, flag_pass=False):
     nin, nptr = len(ins), len(ins) + 1
     err_param = ", int *err" if err_status else ""
     lines = [_ctx(nptr, "", err_status),
@@ -231,14 +291,24 @@ def _contiguous(ins, out, layout, err_status):
     lines += ["        memcpy(y + i0, yv, (size_t)r * sizeof yv[0]);", "    }"]
     if err_status:
         lines.append(_ERR_FLUSH.format("err"))
-    lines += ["}",
-              "static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
+    lines.append("}")
+    run = "cw_loop"
+    if flag_pass:
+        sig = "ptrdiff_t n, char **p" + err_param
+        loads, vals = _typed_loads(ins, layout, "p", "", "i")
+        lines += _flag_loop("cw_flags", "ptrdiff_t n, char **p", loads, vals, out, err_status)
+        offs = ["" if lay == "s" else f" + off * (ptrdiff_t)sizeof({t})"
+                for t, lay in zip(ins, layout)] + [f" + off * (ptrdiff_t)sizeof({out})"]
+        lines += _stretches(nptr, sig, offs, f"cw_loop(m, q{', err' if err_status else ''})",
+                            "cw_flags(m, q)")
+        run = "cw_stretches"
+    lines += ["static void cw_block(ptrdiff_t lo, ptrdiff_t hi, void *v)", "{",
               "    cw_ctx *c = (cw_ctx *)v;", f"    char *p[{nptr}];"]
     for k, (t, lay) in enumerate(zip(ins, layout)):
         off = "" if lay == "s" else f" + lo * (ptrdiff_t)sizeof({t})"
         lines.append(f"    p[{k}] = c->p[{k}]{off};")
     lines += [f"    p[{nin}] = c->p[{nin}] + lo * (ptrdiff_t)sizeof({out});",
-              f"    cw_loop(hi - lo, p{', &c->err' if err_status else ''});", "}"]
+              f"    {run}(hi - lo, p{', &c->err' if err_status else ''});", "}"]
     fill = ["    cw_ctx c;"] + [f"    c.p[{k}] = p{k};" for k in range(nptr)]
     if err_status:
         fill.append("    c.err = 0;")

@@ -337,7 +337,7 @@ _C_FMT = {"arith": "(({ct})({0} {sym} {1}))", "bool2": "((uint8_t)({0} {sym} {1}
           "inv": "(({ct})~{0})", "cmp": "((uint8_t)({0} {sym} {1}))",
           "cmpus": "((uint8_t)(cw_e_cmp_us({0}, {1}) {sym} 0))",
           "cmpsu": "((uint8_t)((-cw_e_cmp_us({1}, {0})) {sym} 0))",
-          "where": "({0} ? {1} : {2})", "rem": "cw_e_rem_{suf}({0}, {1})",
+          "where": "CW_E_WHERE({ct}, {0}, {1}, {2})", "rem": "cw_e_rem_{suf}({0}, {1})",
           "spow": "cw_e_spow_{suf}({0}, {1})", "fpow": "cw_power_{suf}({0}, {1})",
           "ipow": "cw_e_pow_{suf}({0}, {1}, &err->f)"}
 
@@ -373,6 +373,11 @@ _CMP_C = ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal"
 # runs again on the interpreter (_run_jit).
 _VMATH_OWN = frozenset("exp exp2 log log2 log10 sin cos tan".split())
 _TRIG = frozenset(("sin", "cos", "tan"))
+# the table's functions whose vector code is libmvec's, with its FP flags
+# (spurious invalid for exp(inf), ...): the JIT re-derives a flagged
+# stretch's flags with scalar libm (_cgen, _stretches), and never runs such
+# a plan in place (Plan.rerun: the pass reads the inputs again)
+_LIBMVEC = frozenset(op.name for op in MATH_OPS if op.fpe == lib.CW_VMATH)
 _ARITH_C = ("add", "subtract", "multiply", "bitwise_and", "bitwise_or")
 
 
@@ -503,6 +508,7 @@ class Plan:
             if out.kind == "f":
                 # the table has power (ops.def): cw_power_<suf>
                 scalar = isinstance(args[1], _W) or args[1].scalar
+                self.fns.add("power")
                 return _node("spow" if scalar else "fpow", out, c)
             self.uses_err = True
             return _node("ipow", out, c)
@@ -522,7 +528,8 @@ class Plan:
         return _cgen.elementwise([_CTYPES[dt][0] for _, dt, _ in self.slots],
                                  _CTYPES[store][0],
                                  c_code(_cast(self.root.code, store)), layout,
-                                 err_status=self.err_status())
+                                 err_status=self.err_status(),
+                                 flag_pass=bool(self.fns & _LIBMVEC))
 
     def err_status(self):
         st = (("CW_EINTPOW",) if self.uses_err else ()) + (("CW_ETRIG",) if self.fns & _TRIG else ())
@@ -558,7 +565,7 @@ def _plan(p, sig):
         plan = Plan(p, sig)
         if own and plan.fns & _VMATH_OWN:
             interp = True
-        plan.rerun = not interp and bool(plan.fns & _TRIG)
+        plan.rerun = not interp and bool(plan.fns & (_TRIG | _LIBMVEC))
         plan.slot_idx = tuple(p.names.index(name) for name, _, _ in plan.slots)
         plan.fast = None
         plan.interp = interp

@@ -59,7 +59,7 @@ class Op:
     """One row of the C operation table (csrc/ops.def)."""
 
     __slots__ = ("id", "name", "doc", "nin", "nout", "cost", "max_ulp", "max_ulp_f32",
-                 "int_loops", "bool_out", "kind", "float_loops", "dtype_flags", "ufunc",
+                 "int_loops", "bool_out", "kind", "float_loops", "dtype_flags", "fpe", "ufunc",
                  "_types", "complex", "mloops")
 
     def __init__(self, op_id):
@@ -77,6 +77,7 @@ class Op:
         self.max_ulp_f32 = info.max_ulp_f32
         self.int_loops = bool(info.int_loops)
         self.bool_out = bool(info.bool_out)
+        self.fpe = info.fpe                  # cw_fpe_policy (CW_VMATH: libmvec's loops)
         self.ufunc = getattr(np, self.name)  # NumPy's twin: the type oracle
         self._types = {}
         # the row's complex loops (CW_COMPLEX rows; _complex.py), or None

@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import corewise as cw
 from accuracy import DOMAINS, F32, F64, measure, readme_rows
+from corewise._lib import lib
 from corewise._ufunc import ALIASES
 from corewise._optable import MATH_OPS as OPS  # the float rows (test_natives: the others)
 from oracle import (CONVERTIBLE, FLOATS, assert_same, elements, in_layout, same_as_numpy,
@@ -411,9 +412,7 @@ def test_accuracy_hypothesis(op, data):
 
 # The rows computed by libmvec, whose FP flags a scalar libm pass re-derives
 # (ops.def's CW_VMATH column; csrc/kernels.c, call())
-LIBMVEC_ROWS = sorted(re.findall(r"^CW_(?:UNARY|BINARY)\((\w+),[^\n]*(?:\n [^\n]*)*?CW_VMATH,",
-                                 (Path(__file__).parent.parent / "csrc" / "ops.def").read_text(),
-                                 re.M))
+LIBMVEC_ROWS = sorted(op.name for op in OPS if op.fpe == lib.CW_VMATH)
 
 
 def _boundary_inputs(dtype):
@@ -459,7 +458,6 @@ def test_flag_pass_on_the_suspect_elements_only_loses_no_flag(name, dtype):
     ordinary number (kernels.c, cw_flag_suspect_f64): over inputs at every
     flag threshold, each beside a NaN (which sets the stretch off), the
     warnings are the same as when libm re-evaluates every element."""
-    from corewise._lib import lib
     f = getattr(cw, name)
     x = _boundary_inputs(dtype)
     nan = np.array([np.nan], dtype)
