@@ -227,10 +227,14 @@ def compare(fn, build):
         assert werr is not None, f"corewise refused what NumPy answers: {gerr!r}"
         # a refused call wrote nothing -- unless NumPy's own loop (the
         # fallback for dtypes without a native one) refused part-way, as
-        # NumPy does
-        ref = nbufs if werr is not None else build()[2]
-        for cb, rb in zip(cbufs, ref):
-            assert cb.tobytes() == rb.tobytes(), "a refused call modified a buffer"
+        # NumPy does.  What NumPy leaves in a buffer it wrote before raising
+        # is unspecified: np.power(int16, int16, out=float64) with a negative
+        # exponent copies its cast buffer's leftovers into out (7392.0 in one
+        # run, 26245.0 in the next, same input), so such a buffer is not
+        # compared; every buffer NumPy left untouched must stay untouched
+        for cb, nb, ob in zip(cbufs, nbufs, build()[2]):
+            if nb.tobytes() == ob.tobytes():
+                assert cb.tobytes() == ob.tobytes(), "a refused call modified a buffer"
         return "refused"
     assert werr is None, f"NumPy raised {werr!r}, corewise answered {got!r}"
     out = ckw.get("out")
