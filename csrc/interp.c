@@ -120,7 +120,8 @@ typedef void (*cw_i_fn)(ptrdiff_t n, char *d, const char *a, const char *b,
             d[i] = c[i] ? x[i] : y[i];                                         \
     }
 #define CW_I_ENTRY1(NAME, ...) {#NAME, cwi_##NAME, 1},
-#define CW_I_ENTRY2(NAME, ...) {#NAME, cwi_##NAME, 2, CW_I_PICK_(CW_I_SCALOV_##NAME, NULL, ~)},
+#define CW_I_ENTRY2(NAME, ...)                                                 \
+    {#NAME, cwi_##NAME, 2, CW_I_PICK_(CW_I_SCALOV_##NAME, NULL, ~), CW_I_PICK_(CW_I_ESZOV_##NAME, 0, ~)},
 #define CW_I_ENTRY3(NAME, ...) {#NAME, cwi_##NAME, 3},
 
 /* The dtypes, by the suffix names of pkg/_evaluate.py (_CTYPES).  Two
@@ -341,21 +342,28 @@ CW_I_SCAL(spow, f64, double, cw_e_spow_f64(a[i], b[i]))
 #define CW_I_SCALOV_fpow_f64 ~, cwi_s_fpow_f64,
 #define CW_I_SCALOV_spow_f32 ~, cwi_s_spow_f32,
 #define CW_I_SCALOV_spow_f64 ~, cwi_s_spow_f64,
+#define CW_I_ESZOV_fpow_f32 ~, 4,
+#define CW_I_ESZOV_fpow_f64 ~, 8,
+#define CW_I_ESZOV_spow_f32 ~, 4,
+#define CW_I_ESZOV_spow_f64 ~, 8,
+#define CW_I_ESZ_f32 4
+#define CW_I_ESZ_f64 8
 #define CW_I_SCALP_CW_FPE(NAME, SUF) NULL
 #define CW_I_SCALP_CW_QUIET(NAME, SUF) NULL
 #define CW_I_SCALP_CW_VMATH(NAME, SUF) cwi_s_##NAME##_##SUF
 
 #define CW_I_FNENTRY(NAME, SUF, FPE)                                           \
     {"fn_" #NAME "_" #SUF, CW_I_PICK_(CW_I_VM_##NAME##_##SUF, cwi_fn_##NAME##_##SUF, ~), 1, \
-     CW_I_SCALP_##FPE(NAME, SUF)},
+     CW_I_SCALP_##FPE(NAME, SUF), CW_I_ESZ_##SUF},
 #define CW_I_FNENTRY2(NAME, SUF, FPE)                                          \
-    {"fn_" #NAME "_" #SUF, cwi_fn_##NAME##_##SUF, 2, CW_I_SCALP_##FPE(NAME, SUF)},
+    {"fn_" #NAME "_" #SUF, cwi_fn_##NAME##_##SUF, 2, CW_I_SCALP_##FPE(NAME, SUF), CW_I_ESZ_##SUF},
 
 typedef struct {
     const char *name;
     cw_i_fn fn;
     int nargs;
     cw_i_scal scal;   /* CW_VMATH rows: the flag pass, else NULL */
+    int esz;          /* with scal: the element size of its inputs */
 } cw_i_op;
 
 static const cw_i_op cw_i_ops[] = {
@@ -499,7 +507,7 @@ static void cw_i_block(ptrdiff_t t0, ptrdiff_t t1, void *v)
             }
             /* a libmvec row (cw_i_scal): the pass reads the inputs again */
             if (d == a || d == b) {
-                memcpy(keep, d, (size_t)m * 8);   /* float or double: m * 8 bytes fit */
+                memcpy(keep, d, (size_t)(m * op->esz));
                 a = d == a ? keep : a;
                 b = d == b ? keep : b;
             }

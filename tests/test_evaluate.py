@@ -644,6 +644,10 @@ def test_libmvec_functions_warn_as_numpy(text, dtype, eval_path):
     NumPy's eager evaluation's -- where() counts both sides' -- for a special
     value anywhere (stretch boundaries too), contiguous, strided and in
     place, on 1 and 2 threads; the results stay the vector code's."""
+    # a sanitizer build's compiled loops are not vectorised, so a where()'s
+    # unselected side is not computed there (README, "Fused expressions")
+    lazy_where = ("where" in text and eval_path == "jit"
+                  and "-fsanitize" in os.environ.get("COREWISE_EXTRA_CFLAGS", ""))
     n = 2 * 8192 + 77
     base = np.linspace(0.5, 2.0, n).astype(dtype)
     y = base[::-1].copy()
@@ -659,10 +663,15 @@ def test_libmvec_functions_warn_as_numpy(text, dtype, eval_path):
             for t in (1, 2):
                 with cw.threads(t):
                     got = _fp_warnings(lambda: cw.evaluate(text, {"x": x, "y": y}))
+                    gots = _fp_warnings(lambda: cw.evaluate(text, {"x": xs, "y": y}))
+                    if lazy_where:
+                        assert set(got) <= set(want) and set(gots) <= set(want)
+                        continue
                     assert got == want, (text, s, pos, t)
-                    assert _fp_warnings(lambda: cw.evaluate(text, {"x": xs, "y": y})) == want
+                    assert gots == want
             out = x.copy()
-            assert _fp_warnings(lambda: cw.evaluate(text, {"x": out, "y": y}, out=out)) == want
+            goti = _fp_warnings(lambda: cw.evaluate(text, {"x": out, "y": y}, out=out))
+            assert set(goti) <= set(want) if lazy_where else goti == want
             assert_same(out, ref)
     with np.errstate(all="ignore"):
         assert_same(ref, eval(text, dict(_NP_NS), {"x": x, "y": y}), "ulp", ulp=8)

@@ -113,9 +113,16 @@ def test_sums_match_numpy_within_the_bound(name, data, tiny_blocks):
     with np.errstate(all="ignore"):
         err = np.abs(g64 - w64)
     assert np.all(err[finite] <= tol[finite] * 1.01 + 1e-300)
-    assert np.array_equal(np.isnan(g64[~finite]), np.isnan(w64[~finite]))
+    # the non-finite outcomes where the finite elements cannot overflow in
+    # any order (else one order gives inf - inf = NaN where another sums to
+    # 0: [2^1023, -2^1023, 2^1023, -2^1023] is NaN pairwise, 0 in order)
+    with np.errstate(all="ignore"):
+        fscale = np.sum(np.where(np.isfinite(xa), xa, 0), axis=axis, keepdims=keepdims)
+    det = ~finite & (fscale < np.finfo(g.dtype).max / 4)
+    assert np.array_equal(np.isnan(g64[det]), np.isnan(w64[det]))
     if g.dtype == np.float64:
-        assert np.array_equal(g64[np.isinf(w64)], w64[np.isinf(w64)])
+        inf = np.isinf(w64) & det
+        assert np.array_equal(g64[inf], w64[inf])
 
 
 def _ill_conditioned(data, dtype):
