@@ -393,7 +393,7 @@ class Plan:
         self.cost = 1
         self.uses_err = False  # an integer power: the module gets the error flag (CW_EINTPOW)
         self.fns = set()       # the table's functions it calls
-        self.rerun = False     # the JIT's call may run again (sin/cos/tan: _checked)
+        self.rerun = False     # the JIT may read the inputs again: sin/cos/tan rerun (_checked), libmvec flag pass (_cgen._stretches)
         r = self.gen(parsed.tree)
         if isinstance(r, _W):
             dt = np.result_type(r.value if r.value is not None else _WEAK_REP[r.py])
